@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the dsops.cloud collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+import pytest
+
+from ansible_collections.dsops.cloud.plugins.module_utils.errors import ApiError, TransportError
+from ansible_collections.dsops.cloud.plugins.module_utils.transport import HttpResponse, RetryPolicy
+
+__metaclass__ = type
+
+
+def flaky(errors, result='ok'):
+    """An attempt function that raises each of ``errors`` once, then returns ``result``."""
+    pending = list(errors)
+    calls = []
+
+    def attempt():
+        calls.append(1)
+        if pending:
+            raise pending.pop(0)
+        return result
+    attempt.calls = calls
+    return attempt
+
+
+def policy(retries=5):
+    sleeps = []
+    p = RetryPolicy(retries=retries, base_delay=1.0, max_delay=8.0, sleep=sleeps.append, rand=lambda: 1.0)
+    p.sleeps = sleeps
+    return p
+
+
+def transient(maybe_processed=True, retry_after=None):
+    return ApiError('Feishu', 'busy', http_status=500, code=1270001, transient=True,
+                    maybe_processed=maybe_processed, retry_after=retry_after)
+
+
+def test_transient_errors_are_retried_with_capped_exponential_backoff():
+    p = policy()
+    attempt = flaky([transient()] * 5)
+    assert p.call(attempt) == 'ok'
+    assert len(attempt.calls) == 6
+    assert p.sleeps == [1.0, 2.0, 4.0, 8.0, 8.0]
+
+
+def test_budget_exhausted_reraises_the_last_error():
+    p = policy(retries=2)
+    attempt = flaky([transient()] * 3)
+    with pytest.raises(ApiError):
+        p.call(attempt)
+    assert len(attempt.calls) == 3
+
+
+def test_permanent_errors_are_not_retried():
+    p = policy()
+    attempt = flaky([ApiError('Feishu', 'bad', http_status=400, code=1270002)])
+    with pytest.raises(ApiError):
+        p.call(attempt)
+    assert len(attempt.calls) == 1
+
+
+def test_non_idempotent_write_is_retried_only_when_the_server_cannot_have_acted():
+    p = policy()
+    attempt = flaky([transient(maybe_processed=False), transient(maybe_processed=True)])
+    with pytest.raises(ApiError):
+        p.call(attempt, idempotent=False)
+    assert len(attempt.calls) == 2
+
+
+def test_server_given_wait_is_honoured_and_capped():
+    p = policy()
+    p.call(flaky([transient(retry_after=3), transient(retry_after=600)]))
+    assert p.sleeps == [4.0, 8.0]
+
+
+def test_transport_errors_are_transient():
+    p = policy()
+    assert p.call(flaky([TransportError('reset', maybe_processed=False)])) == 'ok'
+
+
+def test_response_tolerates_non_json_bodies():
+    resp = HttpResponse(502, {'Content-Type': 'text/html', 'X-Tt-Logid': 'abc'}, b'<html>\n<b>Bad gateway</b></html>')
+    assert resp.json is None
+    assert resp.header('x-tt-logid') == 'abc'
+    assert resp.snippet() == '<html> <b>Bad gateway</b></html>'
