@@ -1,0 +1,104 @@
+"""SandboxClient: the /_sandbox/ control API from Python (standard library only).
+
+    client = SandboxClient('http://127.0.0.1:PORT')
+    client.reset()
+    client.inject('rate_limit', count=2, platform='feishu', reset=1)
+    client.writes('dws')
+
+The server must run with --test-mode for these calls to work.
+"""
+
+import json
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+from urllib.request import Request, build_opener, ProxyHandler
+
+# Never route loopback control calls through an HTTP proxy from the environment.
+_OPENER = build_opener(ProxyHandler({}))
+
+
+class SandboxControlError(Exception):
+    """A control call was refused; carries the HTTP status and the server's message."""
+
+    def __init__(self, status, message):
+        super().__init__('sandbox control call failed (HTTP %s): %s' % (status, message))
+        self.status = status
+        self.message = message
+
+
+class SandboxClient:
+    """Thin wrapper over the sandbox control endpoints."""
+
+    def __init__(self, base_url, timeout=10.0):
+        self.base_url = base_url.rstrip('/')
+        self.timeout = timeout
+        self.process = None  # set by the fixture when it owns the server process
+
+    def _call(self, method, name, body=None, query=None):
+        url = '%s/_sandbox/%s' % (self.base_url, name)
+        if query:
+            url += '?' + urlencode(query)
+        data = None if body is None else json.dumps(body).encode('utf-8')
+        request = Request(url, data=data, method=method, headers={'Content-Type': 'application/json'})
+        try:
+            with _OPENER.open(request, timeout=self.timeout) as response:
+                return json.loads(response.read().decode('utf-8'))
+        except HTTPError as error:
+            raise SandboxControlError(error.code, error.read().decode('utf-8', 'replace')) from error
+
+    def reset(self):
+        """State back to the config seed; log, faults, tokens and settings cleared."""
+        return self._call('POST', 'reset', {})
+
+    def requests(self, platform=None):
+        """The request log (oldest first), optionally for one platform ('dws' or 'feishu')."""
+        return self._call('GET', 'requests', query={'platform': platform} if platform else None)
+
+    def writes(self, platform=None):
+        """Log entries that are data-source writes (create/update/delete/patch)."""
+        return [entry for entry in self.requests(platform) if entry['write']]
+
+    def clear_log(self):
+        return self._call('DELETE', 'requests')
+
+    def inject(self, kind, count=1, **params):
+        """Declare a fault; returns its description (with its id)."""
+        spec = dict(params, kind=kind, count=count)
+        return self._call('POST', 'faults', spec)
+
+    def faults(self):
+        """{'pending': [...], 'retired': [...], 'fired_total': N}."""
+        return self._call('GET', 'faults')
+
+    def clear_faults(self):
+        return self._call('DELETE', 'faults')
+
+    def settings(self, **values):
+        """Change settings (job_duration, token_lifetime, max_page_size, status_format); returns them all."""
+        if not values:
+            return self._call('GET', 'settings')
+        return self._call('POST', 'settings', values)
+
+    def seed_feishu(self, data_sources):
+        """Add Feishu data sources directly; returns them as the API renders them (with ids)."""
+        return self._call('POST', 'seed', {'feishu': list(data_sources)})['feishu']
+
+    def seed_dws(self, project_id, cluster_id, data_sources):
+        """Add DWS ext data sources directly, already ACTIVE; returns them rendered."""
+        spec = {'project_id': project_id, 'cluster_id': cluster_id, 'data_sources': list(data_sources)}
+        return self._call('POST', 'seed', {'dws': spec})['dws']
+
+    def state(self):
+        return self._call('GET', 'state')
+
+    def issued_secrets(self):
+        """Secret values the sandbox saw or minted since the last reset: tokens, Authorization values, passwords."""
+        return self._call('GET', 'secrets')
+
+    def credentials(self):
+        """The seed credentials: {'base_url', 'dws': {...}, 'feishu': {...}, 'env': {...}}."""
+        return self._call('GET', 'config')
+
+    def env(self):
+        """Environment variables that point the collection's modules at this sandbox."""
+        return self.credentials()['env']

@@ -1,0 +1,339 @@
+"""The sandbox application: dispatch to the emulators, faults, request log, control API.
+
+The HTTP server hands every request to SandboxApp.handle() and writes back the
+Response.  All state lives behind one lock; only a "slow" fault sleeps outside it.
+"""
+
+import copy
+import json
+import os
+import threading
+import time
+
+from dws_emulator import DwsEmulator
+from feishu_emulator import FeishuEmulator
+from sandbox_faults import SHORT_CIRCUIT_KINDS, FaultRegistry, FaultSpecError
+from sandbox_http import Response, json_response, text_response
+
+DEFAULT_CONFIG_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'default_config.json')
+CONTROL_PREFIX = '/_sandbox/'
+PLATFORM_PREFIXES = (('/v1.0/', 'dws'), ('/open-apis/', 'feishu'))
+WRITE_OPS = ('dws.create', 'dws.update', 'dws.delete', 'feishu.create', 'feishu.patch', 'feishu.delete')
+REDACTED = '<redacted>'
+REDACTED_HEADERS = ('authorization', 'x-auth-token', 'x-security-token')
+REDACTED_BODY_KEYS = ('app_secret', 'user_pwd')
+MAX_LOG_ENTRIES = 10000
+DEFAULT_SETTINGS = {'job_duration': 1.0, 'token_lifetime': 7200, 'max_page_size': 50, 'status_format': 'name'}
+
+
+def load_config(path=None):
+    """Read a JSON config (the built-in default when path is None)."""
+    with open(path or DEFAULT_CONFIG_PATH, encoding='utf-8') as handle:
+        config = json.load(handle)
+    if not isinstance(config, dict):
+        raise ValueError('the sandbox config must be a JSON object')
+    return config
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def validate_settings(values):
+    """Check a partial settings dict; return it unchanged or raise ValueError."""
+    if not isinstance(values, dict):
+        raise ValueError('settings must be a JSON object')
+    unknown = sorted(set(values) - set(DEFAULT_SETTINGS))
+    if unknown:
+        raise ValueError('unknown setting(s): %s' % ', '.join(unknown))
+    checks = {
+        'job_duration': lambda value: _is_number(value) and 0 <= value <= 86400,
+        'token_lifetime': lambda value: _is_number(value) and value >= 1,
+        'max_page_size': lambda value: isinstance(value, int) and not isinstance(value, bool) and value >= 1,
+        'status_format': lambda value: value in ('name', 'code'),
+    }
+    for key, value in values.items():
+        if not checks[key](value):
+            raise ValueError('invalid value for %s: %r' % (key, value))
+    return values
+
+
+def redact_body(value):
+    """Copy of a JSON value with secrets replaced, at any depth."""
+    if isinstance(value, dict):
+        return {key: REDACTED if key in REDACTED_BODY_KEYS else redact_body(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact_body(item) for item in value]
+    return value
+
+
+def logged_body(request):
+    if not request.body:
+        return None
+    ok, parsed = request.json_body()
+    if ok:
+        return redact_body(parsed)
+    return request.body.decode('utf-8', 'replace')
+
+
+def logged_headers(request):
+    headers = {}
+    for name, value in request.header_items:
+        headers.setdefault(name, REDACTED if name.lower() in REDACTED_HEADERS else value)
+    return headers
+
+
+def secrets_in_request(request):
+    """The secret values a request carried (credentials, signatures, passwords), for leak audits."""
+    found = set()
+    for name, value in request.header_items:
+        if name.lower() in REDACTED_HEADERS and value:
+            found.add(value)
+            # the signature or token alone is as secret as the whole header (the access key is not)
+            found.update(part.split('=', 1)[1] for part in value.replace(',', ' ').split() if part.startswith('Signature='))
+            if value.startswith('Bearer '):
+                found.add(value[len('Bearer '):])
+    ok, parsed = request.json_body() if request.body else (False, None)
+    if ok and isinstance(parsed, dict):
+        found.update(str(parsed[key]) for key in REDACTED_BODY_KEYS if parsed.get(key))
+    return found
+
+
+def secrets_in_response(response):
+    """Tokens the sandbox minted (the token call's response)."""
+    try:
+        parsed = json.loads(response.body.decode('utf-8')) if response.body else None
+    except ValueError:
+        return set()
+    if isinstance(parsed, dict) and parsed.get('tenant_access_token'):
+        return {parsed['tenant_access_token']}
+    return set()
+
+
+def platform_of(path):
+    for prefix, platform in PLATFORM_PREFIXES:
+        if path.startswith(prefix):
+            return platform
+    return None
+
+
+class Call:
+    """What an emulator needs to answer one request."""
+
+    def __init__(self, request, platform, op, params, now, trace_id):
+        self.request = request
+        self.platform = platform
+        self.op = op
+        self.params = params
+        self.now = now
+        self.trace_id = trace_id
+
+
+class SandboxApp:
+    """Both emulators behind one dispatcher, with faults and a request log."""
+
+    def __init__(self, config, settings=None, test_mode=False, clock=time.time):
+        self.config = config
+        self.test_mode = test_mode
+        self.clock = clock
+        self.base_url = None
+        self.initial_settings = dict(DEFAULT_SETTINGS)
+        self.initial_settings.update(validate_settings(dict(config.get('settings', {}))))
+        self.initial_settings.update(validate_settings(dict(settings or {})))
+        self.settings = dict(self.initial_settings)
+        self.lock = threading.RLock()
+        self.faults = FaultRegistry()
+        self.log = []
+        self.log_seq = 0
+        self.seen_secrets = set()
+        self.emulators = {'dws': DwsEmulator(config, self.settings), 'feishu': FeishuEmulator(config, self.settings)}
+
+    # ----- API traffic -----------------------------------------------------------------------------------------
+
+    def handle(self, request):
+        """Answer one HTTP request (a Response with drop=True means: close without answering)."""
+        if request.path == CONTROL_PREFIX.rstrip('/') or request.path.startswith(CONTROL_PREFIX):
+            if not self.test_mode:
+                return text_response(404, 'not found')
+            with self.lock:
+                return self._control(request)
+        platform = platform_of(request.path)
+        emulator = self.emulators.get(platform)
+        op, params = emulator.route(request.method, request.path) if emulator else (None, {})
+        fault = None
+        if emulator is not None:
+            with self.lock:
+                fault = self.faults.claim_request_fault(platform, request.method, request.path, op)
+        if fault is not None and fault.kind == 'slow':
+            time.sleep(fault.params['delay'])  # outside the lock: other requests keep flowing
+        with self.lock:
+            call = Call(request, platform, op, params, self.clock(), emulator.new_trace_id() if emulator else None)
+            response, auth_ok = self._respond(emulator, call, fault)
+            self._record(call, response, fault, auth_ok)
+        return response
+
+    def _respond(self, emulator, call, fault):
+        if emulator is None:
+            return text_response(404, 'not found'), False
+        if fault is not None and fault.kind == 'token_expired':
+            emulator.expire_all_tokens(call.now)
+        auth_ok, reason = emulator.authenticate(call)
+        response = self._short_circuit(emulator, call, fault, auth_ok, reason)
+        if response is None:
+            request = call.request
+            response = emulator.handle(call, lambda: self.faults.claim_job_fault(request.method, request.path, call.op))
+        if not response.drop:
+            emulator.stamp(call, response)
+        return response, auth_ok
+
+    @staticmethod
+    def _short_circuit(emulator, call, fault, auth_ok, reason):
+        """A response that pre-empts the emulator's handler (fault, unknown route, failed auth), or None."""
+        if fault is not None and fault.kind in SHORT_CIRCUIT_KINDS:
+            if fault.kind == 'drop':
+                return Response(0, drop=True)
+            if fault.kind == 'malformed':
+                return text_response(fault.params['status'], fault.params['body'], fault.params['content_type'])
+            return emulator.fault_response(call, fault)
+        if call.op.endswith('.unknown'):
+            return emulator.not_found_route(call)
+        if not auth_ok:
+            # None for the Feishu token call, whose handler reports bad app credentials itself.
+            return emulator.auth_error(call, reason)
+        return None
+
+    def _record(self, call, response, fault, auth_ok):
+        request = call.request
+        self.log_seq += 1
+        self.log.append({
+            'seq': self.log_seq, 'time': call.now, 'platform': call.platform, 'op': call.op,
+            'write': call.op in WRITE_OPS, 'method': request.method, 'path': request.path, 'query': request.query,
+            'headers': logged_headers(request), 'body': logged_body(request),
+            'status': None if response.drop else response.status,
+            'fault': fault.kind if fault is not None else None, 'auth_ok': bool(auth_ok),
+        })
+        del self.log[:-MAX_LOG_ENTRIES]
+        self.seen_secrets.update(secrets_in_request(request))
+        if not response.drop:
+            self.seen_secrets.update(secrets_in_response(response))
+
+    # ----- control API -----------------------------------------------------------------------------------------
+
+    def _control(self, request):
+        name = request.path[len(CONTROL_PREFIX):].strip('/')
+        handler = getattr(self, '_control_%s_%s' % (request.method.lower(), name), None)
+        if handler is None:
+            return json_response(404, {'error': 'unknown control endpoint %s %s' % (request.method, request.path)})
+        ok, body = request.json_body() if request.body else (True, {})
+        if not ok:
+            return json_response(400, {'error': 'the body must be JSON'})
+        try:
+            return json_response(200, handler(request, body))
+        except (ValueError, FaultSpecError) as error:
+            return json_response(400, {'error': str(error)})
+
+    def _control_get_requests(self, request, body):
+        query = request.query
+        entries = self.log
+        if 'platform' in query:
+            entries = [entry for entry in entries if entry['platform'] == query['platform'][0]]
+        if 'op' in query:
+            entries = [entry for entry in entries if entry['op'] == query['op'][0]]
+        if 'write' in query:
+            wanted = query['write'][0].lower() in ('1', 'true', 'yes')
+            entries = [entry for entry in entries if entry['write'] == wanted]
+        return copy.deepcopy(entries)
+
+    def _control_delete_requests(self, request, body):
+        self.log = []
+        return {'cleared': True}
+
+    def _control_get_secrets(self, request, body):
+        """Every secret value seen since the last reset (never logged; for leak audits in tests)."""
+        return sorted(value for value in self.seen_secrets if len(value) >= 8)
+
+    def _control_get_faults(self, request, body):
+        return self.faults.snapshot()
+
+    def _control_post_faults(self, request, body):
+        return self.faults.add(body).describe()
+
+    def _control_delete_faults(self, request, body):
+        self.faults.clear()
+        return self.faults.snapshot()
+
+    def _control_post_reset(self, request, body):
+        self.reset()
+        return {'reset': True}
+
+    def _control_get_settings(self, request, body):
+        return dict(self.settings)
+
+    def _control_post_settings(self, request, body):
+        self.settings.update(validate_settings(body))
+        return dict(self.settings)
+
+    def _control_post_seed(self, request, body):
+        if not isinstance(body, dict) or not set(body) <= {'feishu', 'dws'}:
+            raise ValueError('seed body: {"feishu": [...], "dws": {"project_id", "cluster_id", "data_sources": [...]}}')
+        now = self.clock()
+        created = {}
+        if 'dws' in body:
+            spec = body['dws']
+            if not isinstance(spec, dict) or not isinstance(spec.get('data_sources'), list):
+                raise ValueError('dws seed needs project_id, cluster_id and a data_sources list')
+            created['dws'] = self.emulators['dws'].seed(spec.get('project_id'), spec.get('cluster_id'), spec['data_sources'], now)
+        if 'feishu' in body:
+            if not isinstance(body['feishu'], list):
+                raise ValueError('feishu seed must be a list of data sources')
+            created['feishu'] = self.emulators['feishu'].seed(body['feishu'], now)
+        return created
+
+    def _control_get_state(self, request, body):
+        now = self.clock()
+        return {
+            'dws': self.emulators['dws'].snapshot(now),
+            'feishu': self.emulators['feishu'].snapshot(now),
+            'settings': dict(self.settings),
+        }
+
+    def _control_get_config(self, request, body):
+        return self.credentials_summary()
+
+    def reset(self):
+        """Back to the config seed: state, settings, tokens, faults and log."""
+        self.faults.clear()
+        self.log = []
+        self.seen_secrets = set()
+        self.settings.clear()
+        self.settings.update(self.initial_settings)
+        now = self.clock()
+        for emulator in self.emulators.values():
+            emulator.load(self.config, now)
+
+    def credentials_summary(self):
+        """The seed credentials in the shape tests and the demo want, plus ready-made env vars."""
+        dws = self.config.get('dws', {})
+        keys = dws.get('access_keys', [])
+        permanent = next((key for key in keys if not key.get('security_token')), {})
+        temporary = next((key for key in keys if key.get('security_token')), None)
+        projects = {project_id: list(info.get('clusters', [])) for project_id, info in dws.get('projects', {}).items()}
+        project_id = next(iter(projects), None)
+        app = next(iter(self.config.get('feishu', {}).get('apps', [])), {})
+        summary = {
+            'base_url': self.base_url,
+            'dws': {
+                'endpoint': self.base_url, 'project_id': project_id, 'cluster_ids': projects.get(project_id, []),
+                'projects': projects, 'mrs_cluster_ids': [item['id'] for item in dws.get('mrs_clusters', [])],
+                'access_key': permanent.get('access_key'), 'secret_key': permanent.get('secret_key'),
+                'temporary': dict(temporary) if temporary else None,
+                'iam_token': next(iter(dws.get('iam_tokens', [])), None),
+            },
+            'feishu': {'base_url': self.base_url, 'app_id': app.get('app_id'), 'app_secret': app.get('app_secret')},
+        }
+        summary['env'] = {
+            'HW_DWS_ENDPOINT': self.base_url, 'HW_ACCESS_KEY': summary['dws']['access_key'],
+            'HW_SECRET_KEY': summary['dws']['secret_key'], 'HW_PROJECT_ID': project_id,
+            'FEISHU_BASE_URL': self.base_url, 'FEISHU_APP_ID': app.get('app_id'), 'FEISHU_APP_SECRET': app.get('app_secret'),
+        }
+        return summary
