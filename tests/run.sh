@@ -68,7 +68,17 @@ run_units() {
 }
 
 run_ansible_test_units() {
-  prepare_ansible_test && ansible-test units --local --python "$PYVER"
+  prepare_ansible_test || return 1
+  local log=$DSOPS_WORK/ansible-test-units.log rc total
+  ansible-test units --local --python "$PYVER" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  # ansible-test can exit 0 when pytest crashed before collecting anything: count what passed
+  total=$(grep -oP '=+ \K[0-9]+(?= passed)' "$log" | awk '{s+=$1} END {print s+0}')
+  echo "ansible-test units: ${total:-0} tests passed"
+  if grep -qE 'no tests ran|crashed worker|ImportError|[0-9]+ (failed|errors?)' "$log" || [ "${total:-0}" -eq 0 ]; then
+    return 1
+  fi
+  return "$rc"
 }
 
 run_sanity() {

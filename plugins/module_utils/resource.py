@@ -27,6 +27,9 @@ class ResourceAdapter:
     result_key = 'resource'
     #: human name used in messages, e.g. 'Feishu data source'
     noun = 'resource'
+    #: set by update() when the platform answered that there was nothing to change
+    #: (for example Feishu's 1271003): the run then reports no change
+    update_was_no_op = False
 
     def find(self):
         """Return the current API object or None."""
@@ -96,9 +99,12 @@ def ensure(adapter, state, check_mode=False, want_diff=False, allow_recreate=Fal
                 conflicts=plan.conflicts, hint=adapter.conflict_hint())
 
     final = _apply(adapter, plan, current, check_mode)
-    result = {'changed': plan.changed, adapter.result_key: adapter.sanitize(final) if final else {}}
+    changed = plan.changed and not adapter.update_was_no_op
+    result = {'changed': changed, adapter.result_key: adapter.sanitize(final) if final else {}}
     if want_diff:
-        result['diff'] = plan.diff()
+        diff = plan.diff() if changed else {'before': plan.before, 'after': plan.before}
+        # diffs echo API values just as results do, so they pass through the same sanitiser
+        result['diff'] = dict((side, adapter.sanitize(value)) for side, value in diff.items())
     result.update(adapter.extra_result())
     return result
 

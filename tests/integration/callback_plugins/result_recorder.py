@@ -34,11 +34,15 @@ class CallbackModule(CallbackBase):
         path = os.environ.get('DSOPS_RESULTS_FILE')
         if not path:
             return
+        recorded = dict(result._result)
+        if status == 'failed':
+            # ansible-core 2.19 no longer keeps 'failed' in the result it hands to callbacks
+            recorded.setdefault('failed', True)
         entry = {
             'task': result._task.get_name(),
             'host': result._host.get_name(),
             'status': status,
-            'result': result._result,
+            'result': recorded,
         }
         with open(path, 'a') as handle:
             handle.write(json.dumps(entry, default=str) + '\n')

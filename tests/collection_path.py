@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the dsops.cloud collection
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Make ``ansible_collections.dsops.cloud`` importable for plain ``pytest``.
+"""Make ``ansible_collections.dsops.cloud`` importable for plain ``pytest`` and ``ansible-playbook``.
 
 The repository root is the collection, so a checkout usually does not sit under an
 ``ansible_collections/dsops/cloud`` path.  When it does (ansible-test, CI copies) the
@@ -42,8 +42,12 @@ def _collections_dir():
     return base
 
 
-COLLECTIONS_DIR = _collections_dir()
-if COLLECTIONS_DIR not in sys.path:
-    sys.path.insert(0, COLLECTIONS_DIR)
-os.environ['ANSIBLE_COLLECTIONS_PATH'] = os.pathsep.join(
-    p for p in (COLLECTIONS_DIR, os.environ.get('ANSIBLE_COLLECTIONS_PATH')) if p)
+def make_importable():
+    """Put the collection on sys.path and first on ANSIBLE_COLLECTIONS_PATH (for child processes)."""
+    collections_dir = _collections_dir()
+    if collections_dir not in sys.path:
+        sys.path.insert(0, collections_dir)
+    paths = [collections_dir] + [p for p in os.environ.get('ANSIBLE_COLLECTIONS_PATH', '').split(os.pathsep)
+                                 if p and p != collections_dir]
+    os.environ['ANSIBLE_COLLECTIONS_PATH'] = os.pathsep.join(paths)
+    return collections_dir

@@ -1,0 +1,337 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the dsops.cloud collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Huawei Cloud GaussDB(DWS) API client: endpoints, authentication, errors and jobs.
+
+Knows HTTP and the DWS API, not Ansible: it is built from plain values, a
+``RetryPolicy`` and a callback that registers runtime secrets (signatures, tokens)
+so the module edge can mask them in every output.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import json
+import time
+
+from ansible_collections.dsops.cloud.plugins.module_utils.dws_signer import canonical_query_from_pairs, sign
+from ansible_collections.dsops.cloud.plugins.module_utils.errors import ApiError, InputError, JobError, TransportError
+from ansible_collections.dsops.cloud.plugins.module_utils.transport import RetryPolicy
+
+__metaclass__ = type
+
+PLATFORM = 'DWS'
+# Terraform's DWS client sends this on every call; the signer treats any
+# application/json type as a signed payload.
+CONTENT_TYPE = 'application/json;charset=UTF-8'
+
+# Regions whose endpoints do not end in .myhuaweicloud.com (SDK 3.1.219 region table).
+REGION_DOMAIN_EXCEPTIONS = {
+    'eu-west-101': 'myhuaweicloud.eu',
+    'cn-south-4': 'myhuaweicloud.cn',
+    'cn-north-12': 'myhuaweicloud.cn',
+    'cn-east-4': 'myhuaweicloud.cn',
+    'tr-west-1': 'myhuaweicloud.cn',
+    'ap-southeast-4': 'myhuaweicloud.cn',
+}
+DEFAULT_DOMAIN = 'myhuaweicloud.com'
+
+# "Another operation is in progress on the instance": the server refused the call,
+# so repeating it later is safe even for a write.
+CONCURRENT_OPERATION_CODE = 'DWS.0011'
+# Gateway authentication failures (older documentation spells the prefix APIG).
+AUTH_CODES = ('APIGW.0301', 'APIG.0301')
+# Codes that mean "no such data source" on PUT/DELETE.  UNCONFIRMED: the reference
+# does not say which code a missing ext_data_source_id gets, so both the
+# documented not-found code and a bare 404 are accepted.
+NOT_FOUND_CODES = ('DWS.0015',)
+
+JOB_SUCCESS = 'SUCCESS'
+# Terraform only stops on FAIL/ERROR; STOP is terminal too (the job will never succeed).
+JOB_FAILED = ('FAIL', 'ERROR', 'STOP')
+
+
+def resolve_endpoint(endpoint=None, region=None):
+    """The base URL: an explicit endpoint wins, else the regional default."""
+    if endpoint:
+        endpoint = endpoint.strip().rstrip('/')
+        if not endpoint.startswith(('https://', 'http://')):
+            raise InputError('endpoint must be an http(s) URL, got %r.' % endpoint)
+        return endpoint
+    if region:
+        domain = REGION_DOMAIN_EXCEPTIONS.get(region, DEFAULT_DOMAIN)
+        return 'https://dws.%s.%s' % (region, domain)
+    raise InputError('Either region (HW_REGION_NAME) or endpoint (HW_DWS_ENDPOINT) is required '
+                     'to know where the DWS API is.')
+
+
+def check_auth(access_key=None, secret_key=None, security_token=None, auth_token=None):
+    """Exactly one way to authenticate: AK/SK (optionally temporary) or an IAM token."""
+    if auth_token and (access_key or secret_key or security_token):
+        raise InputError('Use either access_key/secret_key (HW_ACCESS_KEY/HW_SECRET_KEY, optionally with '
+                         'security_token) or auth_token (HW_AUTH_TOKEN), not both. Check the task '
+                         'options and the environment for the other one.')
+    if auth_token:
+        return
+    if bool(access_key) != bool(secret_key):
+        raise InputError('access_key and secret_key must be given together (HW_ACCESS_KEY / HW_SECRET_KEY).')
+    if not access_key:
+        raise InputError('No credentials: give access_key and secret_key (HW_ACCESS_KEY / HW_SECRET_KEY) '
+                         'or auth_token (HW_AUTH_TOKEN).')
+
+
+def status_name(value, table):
+    """Normalise a status that may arrive as a code ('200') or a name ('active') to a name.
+
+    UNCONFIRMED wire format (reference section 3.1), so both are accepted.
+    """
+    if value is None:
+        return ''
+    text = str(value).strip()
+    return table.get(text, text.upper())
+
+
+CONFIGURE_STATUS = {'100': 'CREATING', '200': 'ACTIVE', '300': 'FAILED', '400': 'DELETED',
+                    '401': 'DELETING', '500': 'UPDATING', '600': 'PENDING_REBOOT'}
+RUN_STATUS = {'100': 'CREATING', '200': 'AVAILABLE', '300': 'FAILED', '303': 'CREATE_FAILED',
+              '304': 'DELETING', '302': 'DELETE_FAILED', '400': 'DELETED', '800': 'FROZEN',
+              '801': 'POLICE_FROZEN', '900': 'STOPPED', '910': 'STOPPING', '920': 'STARTING'}
+
+
+def configure_status(obj):
+    return status_name((obj or {}).get('configure_status'), CONFIGURE_STATUS)
+
+
+def run_status(obj):
+    return status_name((obj or {}).get('status'), RUN_STATUS)
+
+
+def _find_code_and_message(data):
+    """The SDK's order: error_code/error_msg, errorCode/errorMsg, code/message, then nested dicts."""
+    if not isinstance(data, dict):
+        return None, None
+    for code_key, msg_key in (('error_code', 'error_msg'), ('errorCode', 'errorMsg'),
+                              ('errCode', 'externalMessage'), ('code', 'message')):
+        if data.get(code_key) not in (None, ''):
+            return str(data[code_key]), data.get(msg_key)
+    for value in data.values():
+        if isinstance(value, dict):
+            code, msg = _find_code_and_message(value)
+            if code:
+                return code, msg
+    return None, None
+
+
+def _retry_after(response):
+    value = response.header('Retry-After')
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+class DwsClient:
+    """Signed calls to one project's DWS endpoint."""
+
+    def __init__(self, transport, endpoint, project_id, access_key=None, secret_key=None,
+                 security_token=None, auth_token=None, retry=None, register_secret=None,
+                 sleep=None, clock=None):
+        check_auth(access_key, secret_key, security_token, auth_token)
+        if not project_id:
+            raise InputError('project_id (HW_PROJECT_ID) is required.')
+        self.transport = transport
+        self.endpoint = endpoint.rstrip('/')
+        self.project_id = project_id
+        self.access_key = access_key
+        self.secret_key = secret_key
+        self.security_token = security_token
+        self.auth_token = auth_token
+        self.retry = retry or RetryPolicy()
+        self.register_secret = register_secret or (lambda value: None)
+        self.sleep = sleep or time.sleep
+        self.clock = clock or time.monotonic
+        for secret in (secret_key, security_token, auth_token):
+            self.register_secret(secret)
+
+    # ----- one request ---------------------------------------------------------------------------------------
+
+    def _headers(self, method, url, body):
+        headers = {'Content-Type': CONTENT_TYPE, 'X-Project-Id': self.project_id}
+        if self.auth_token:
+            headers['X-Auth-Token'] = self.auth_token
+            return headers
+        if self.security_token:
+            # must be in place before signing: it is one of the signed headers
+            headers['X-Security-Token'] = self.security_token
+        signed = sign(method, url, headers, body, self.access_key, self.secret_key)
+        self.register_secret(signed.authorization)
+        headers.update(signed.headers)
+        return headers
+
+    def _send_once(self, method, path, query, body):
+        url = self.endpoint + path + ('?' + query if query else '')
+        response = self.transport.send(method, url, path, self._headers(method, url, body), body)
+        if 200 <= response.status < 300:
+            if response.body and response.json is None:
+                raise ApiError(PLATFORM, 'The response is not JSON: %s' % response.snippet(),
+                               http_status=response.status, request_id=response.header('X-Request-Id'),
+                               method=method, path=path, transient=True)
+            return response.json if isinstance(response.json, dict) else {}
+        raise self.decode_error(response, method, path)
+
+    def decode_error(self, response, method, path):
+        """An ApiError carrying error_code, error_msg and X-Request-Id, classified for retries."""
+        code, message = _find_code_and_message(response.json)
+        if not message:
+            message = response.snippet() or 'HTTP %s with an empty body' % response.status
+        request_id = response.header('X-Request-Id')
+        if not request_id and isinstance(response.json, dict):
+            request_id = response.json.get('request_id')
+        status = response.status
+        transient, maybe_processed, hint = False, True, None
+        if code == CONCURRENT_OPERATION_CODE:
+            transient, maybe_processed = True, False
+            hint = 'Another operation is running on the cluster; retried %s time(s) already.' % self.retry.retries
+        elif status == 429:
+            transient, maybe_processed = True, False
+        elif status >= 500:
+            transient = True
+        elif status == 401 or code in AUTH_CODES:
+            hint = self._auth_hint()
+        return ApiError(PLATFORM, message, http_status=status, code=code, request_id=request_id,
+                        method=method, path=path, transient=transient, maybe_processed=maybe_processed,
+                        retry_after=_retry_after(response) if transient else None, hint=hint)
+
+    def _auth_hint(self):
+        if self.auth_token:
+            return ('The IAM token (auth_token / HW_AUTH_TOKEN) was rejected: it expires after 24 hours '
+                    'and is revoked when the password, keys or permissions change.')
+        return ('The request signature was rejected. Check access_key/secret_key (HW_ACCESS_KEY/HW_SECRET_KEY), '
+                'that a temporary security_token (HW_SECURITY_TOKEN) has not expired and matches the key, and '
+                'that this host clock is within 15 minutes of real time (X-Sdk-Date). After 5 failed signatures '
+                'the access key is locked for 5 minutes.')
+
+    # ----- retries -------------------------------------------------------------------------------------------
+
+    def call(self, method, path, query=None, body=None, recheck=None):
+        """Send a request, retrying what is safe to retry, and return the parsed JSON.
+
+        Reads are idempotent.  Writes are repeated only when the server provably
+        did not act (429, DWS.0011, connection refused); after an ambiguous
+        failure (5xx, timeout, reset) ``recheck()`` re-reads: it returns a dict
+        (taken as the write's response, the write having taken effect) or None
+        (the write did not happen, so it is sent again).
+        """
+        payload = self._serialise(body)
+        query_string = canonical_query_from_pairs(query) if query else ''
+
+        def attempt():
+            return self._send_once(method, path, query_string, payload)
+
+        if method == 'GET':
+            return self.retry.call(attempt, idempotent=True)
+        ambiguous = 0
+        while True:
+            try:
+                return self.retry.call(attempt, idempotent=False)
+            except (ApiError, TransportError) as error:
+                if recheck is None or not _is_ambiguous(error) or ambiguous >= self.retry.retries:
+                    raise
+                self.retry.sleep(self.retry.delay_for(ambiguous, error))
+                ambiguous += 1
+                outcome = recheck()
+                if outcome is not None:
+                    return outcome
+
+    @staticmethod
+    def _serialise(body):
+        """Serialise once, so the bytes signed are the bytes sent (SDK separators)."""
+        if body is None:
+            return None
+        return json.dumps(body, separators=(', ', ': ')).encode('utf-8')
+
+    # ----- API calls -----------------------------------------------------------------------------------------
+
+    def _sources_path(self, cluster_id, ds_id=None):
+        path = '/v1.0/%s/clusters/%s/ext-data-sources' % (self.project_id, cluster_id)
+        return path + '/' + ds_id if ds_id else path
+
+    def list_data_sources(self, cluster_id, ds_type):
+        """The cluster's data sources of one type.  The type filter is always sent:
+        the reference leaves the behaviour without it UNCONFIRMED."""
+        data = self.call('GET', self._sources_path(cluster_id), query=[('type', ds_type)])
+        sources = data.get('data_sources') or []
+        return [item for item in sources if isinstance(item, dict)]
+
+    def create_data_source(self, cluster_id, body, recheck=None):
+        return self.call('POST', self._sources_path(cluster_id), body=body, recheck=recheck)
+
+    def reconfigure_data_source(self, cluster_id, ds_id, reconfigure, recheck=None):
+        return self.call('PUT', self._sources_path(cluster_id, ds_id), body={'reconfigure': reconfigure},
+                         recheck=recheck)
+
+    def delete_data_source(self, cluster_id, ds_id, recheck=None):
+        """DELETE; returns None when the data source was already gone."""
+        try:
+            return self.call('DELETE', self._sources_path(cluster_id, ds_id), recheck=recheck)
+        except ApiError as error:
+            if error.http_status == 404 or error.code in NOT_FOUND_CODES:
+                return None
+            raise
+
+    def get_job(self, job_id):
+        return self.call('GET', '/v1.0/%s/job/%s' % (self.project_id, job_id))
+
+    # ----- waiting -------------------------------------------------------------------------------------------
+
+    def poll(self, fetch, is_done, timeout):
+        """Call ``fetch()`` until ``is_done(value)`` or ``timeout`` seconds have passed.
+
+        Starts quickly (1 s) and backs off by 1.5 up to 15 s, unlike Terraform's
+        fixed 30 s.  Returns (done, last value fetched or None).
+        """
+        deadline = self.clock() + timeout
+        last = None
+        for delay in backoff_delays():
+            remaining = deadline - self.clock()
+            if remaining <= 0:
+                return False, last
+            self.sleep(min(delay, remaining))
+            last = fetch()
+            if is_done(last):
+                return True, last
+        return False, last  # pragma: no cover (backoff_delays never ends)
+
+    def wait_for_job(self, job_id, timeout):
+        """Wait for a DWS job; return its record on SUCCESS, raise JobError otherwise."""
+        def fetch():
+            job = self.get_job(job_id)
+            return dict(job, job_id=job.get('job_id') or job_id)
+
+        done, job = self.poll(fetch, lambda record: job_status(record) in (JOB_SUCCESS,) + JOB_FAILED, timeout)
+        if not done:
+            last = job or {'job_id': job_id}
+            raise JobError('DWS job %s did not finish within %s seconds (last status: %s). It may still '
+                           'complete: follow it with GET /v1.0/%s/job/%s, or re-run the task later.'
+                           % (job_id, timeout, job_status(last) or 'not polled', self.project_id, job_id),
+                           job=last, hint='Raise wait_timeout, or use wait=false and check the job later.')
+        if job_status(job) != JOB_SUCCESS:
+            raise JobError('DWS job %s ended with status %s: failed_code %s, failed_detail %s.'
+                           % (job_id, job_status(job), job.get('failed_code') or 'none',
+                              job.get('failed_detail') or 'none'), job=job)
+        return job
+
+
+def backoff_delays(first=1.0, factor=1.5, cap=15.0):
+    delay = first
+    while True:
+        yield delay
+        delay = min(delay * factor, cap)
+
+
+def job_status(job):
+    return str((job or {}).get('status') or '').strip().upper()
+
+
+def _is_ambiguous(error):
+    """A transient failure after which the write may or may not have happened."""
+    return getattr(error, 'transient', False) and getattr(error, 'maybe_processed', True)

@@ -1,0 +1,402 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the dsops.cloud collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""DWS external data sources: module options <-> API fields, input checks and the adapter.
+
+Options use Ansible's names (``agency``, ``mrs_cluster_id``, ``user_password``); the
+reconcile core works in the names the list call reports (``user_name``,
+``data_source_id``), and the create call renames ``name`` to ``data_source_name``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import copy
+import re
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.dsops.cloud.plugins.module_utils.dws_client import (
+    DwsClient, configure_status, resolve_endpoint, run_status)
+from ansible_collections.dsops.cloud.plugins.module_utils.errors import DsopsError, InputError, JobError
+from ansible_collections.dsops.cloud.plugins.module_utils.reconcile import CREATE, RECREATE, Field
+from ansible_collections.dsops.cloud.plugins.module_utils.resource import ResourceAdapter
+from ansible_collections.dsops.cloud.plugins.module_utils.transport import HttpTransport, RetryPolicy
+
+__metaclass__ = type
+
+OBS, MRS = 'OBS', 'MRS'
+TYPES = (OBS, MRS)
+
+# Documented rules of CreateDataSource [DOC]; checked before any request.
+NAME_RE = re.compile(r'^[A-Za-z0-9_]{1,64}$')
+USER_RE = re.compile(r'^[A-Za-z0-9_]{3,20}$')
+DESCRIPTION_MAX = 256
+DESCRIPTION_FORBIDDEN = "!<>'=&"
+
+OBS_ONLY_OPTIONS = ('agency', 'connect_info')
+MRS_ONLY_OPTIONS = ('mrs_cluster_id', 'user_name', 'user_password')
+
+# Fields of the list output the module manages, per type.  'user_name' is the OBS
+# agency or the MRS user; 'data_source_id' is the MRS cluster id.
+MANAGED_BY_TYPE = {
+    OBS: ('name', 'type', 'user_name', 'connect_info', 'description'),
+    MRS: ('name', 'type', 'user_name', 'data_source_id', 'description'),
+}
+# Never returned, whatever the API or a prediction holds.
+SECRET_FIELDS = ('user_pwd', 'password', 'user_password')
+# Transitional states, after which a data source settles (codes are normalised first).
+BUSY_STATES = ('CREATING', 'UPDATING', 'DELETING')
+
+
+def connection_argument_spec():
+    """Options shared by every DWS module (documented in doc_fragments/dws.py)."""
+    return dict(
+        access_key=dict(type='str', no_log=False,
+                        fallback=(env_fallback, ['HW_ACCESS_KEY', 'HUAWEICLOUD_SDK_AK'])),
+        secret_key=dict(type='str', no_log=True,
+                        fallback=(env_fallback, ['HW_SECRET_KEY', 'HUAWEICLOUD_SDK_SK'])),
+        security_token=dict(type='str', no_log=True, fallback=(env_fallback, ['HW_SECURITY_TOKEN'])),
+        auth_token=dict(type='str', no_log=True, fallback=(env_fallback, ['HW_AUTH_TOKEN'])),
+        project_id=dict(type='str', required=True, fallback=(env_fallback, ['HW_PROJECT_ID'])),
+        region=dict(type='str', fallback=(env_fallback, ['HW_REGION_NAME'])),
+        endpoint=dict(type='str', fallback=(env_fallback, ['HW_DWS_ENDPOINT'])),
+        validate_certs=dict(type='bool', default=True),
+        timeout=dict(type='int', default=30),
+        retries=dict(type='int', default=5),
+    )
+
+
+def build_client(params, register_secret=None, transport=None, sleep=None, clock=None):
+    """A DwsClient from module parameters (plain dict); raises InputError on bad settings."""
+    if params.get('timeout') is not None and params['timeout'] < 1:
+        raise InputError('timeout must be at least 1 second.')
+    if params.get('retries') is not None and params['retries'] < 0:
+        raise InputError('retries must be 0 or more.')
+    endpoint = resolve_endpoint(params.get('endpoint'), params.get('region'))
+    retry = RetryPolicy(retries=params.get('retries', 5), sleep=sleep)
+    if transport is None:
+        transport = HttpTransport(timeout=params.get('timeout', 30),
+                                  validate_certs=params.get('validate_certs', True))
+    return DwsClient(transport, endpoint, params.get('project_id'),
+                     access_key=params.get('access_key'), secret_key=params.get('secret_key'),
+                     security_token=params.get('security_token'), auth_token=params.get('auth_token'),
+                     retry=retry, register_secret=register_secret, sleep=sleep, clock=clock)
+
+
+# ----- input checks ------------------------------------------------------------------------------------------
+
+def validate_name(name, option='name'):
+    if name is not None and not NAME_RE.match(name):
+        raise InputError('%s %r is not valid: use 1 to 64 letters, digits or underscores.' % (option, name))
+
+
+def validate_user(value, option):
+    if value is not None and not USER_RE.match(value):
+        raise InputError('%s %r is not valid: use 3 to 20 letters, digits or underscores.' % (option, value))
+
+
+def validate_description(value):
+    if value is None:
+        return
+    if len(value) > DESCRIPTION_MAX:
+        raise InputError('description is %d characters long; at most %d are allowed.' % (len(value), DESCRIPTION_MAX))
+    bad = sorted(set(c for c in value if c in DESCRIPTION_FORBIDDEN))
+    if bad:
+        raise InputError('description must not contain the characters %s (found %s).'
+                         % (' '.join(DESCRIPTION_FORBIDDEN), ' '.join(bad)))
+
+
+def validate_type_options(params, ds_type):
+    """Options of the other type are refused, so a typo never silently does nothing."""
+    other = MRS_ONLY_OPTIONS if ds_type == OBS else OBS_ONLY_OPTIONS
+    given = [name for name in other if params.get(name) is not None]
+    if given:
+        raise InputError('%s only apply to %s data sources, but this one is %s.'
+                         % (', '.join(given), MRS if ds_type == OBS else OBS, ds_type))
+
+
+def validate_common(params):
+    """Checks needing no request: identifiers, names and documented formats."""
+    for option in ('cluster_id', 'id'):
+        if params.get(option) is not None and not params[option].strip():
+            raise InputError('%s must not be empty.' % option)
+    validate_name(params.get('name'))
+    validate_user(params.get('agency'), 'agency')
+    validate_user(params.get('user_name'), 'user_name')
+    validate_description(params.get('description'))
+    if params.get('wait_timeout') is not None and params['wait_timeout'] < 1:
+        raise InputError('wait_timeout must be at least 1 second.')
+    if params.get('type'):
+        validate_type_options(params, params['type'])
+
+
+def sanitize_data_source(obj):
+    """The one sanitiser for returned data: drop every password-like field."""
+    clean = copy.deepcopy(obj or {})
+    for key in SECRET_FIELDS:
+        clean.pop(key, None)
+    return clean
+
+
+def is_deleted(obj):
+    return configure_status(obj) == 'DELETED' or run_status(obj) == 'DELETED'
+
+
+def creation_failed(obj):
+    return configure_status(obj) == 'FAILED' or run_status(obj) == 'CREATE_FAILED'
+
+
+# ----- reading -----------------------------------------------------------------------------------------------
+
+class DataSourceFinder:
+    """List calls with ``?type=`` and matching on id or name (there is no get-one call)."""
+
+    def __init__(self, client, cluster_id):
+        self.client = client
+        self.cluster_id = cluster_id
+
+    def list(self, ds_type):
+        items = []
+        for item in self.client.list_data_sources(self.cluster_id, ds_type):
+            if is_deleted(item):
+                continue
+            item = dict(item)
+            item.setdefault('type', ds_type)
+            items.append(item)
+        return items
+
+    def search(self, types, ds_id=None, name=None):
+        """Every data source of ``types`` matching the given id and/or name."""
+        found = []
+        for ds_type in types:
+            for item in self.list(ds_type):
+                if ds_id is not None and str(item.get('id', '')).lower() != ds_id.lower():
+                    continue
+                if name is not None and ds_id is None and item.get('name') != name:
+                    continue
+                found.append(item)
+            if ds_id is not None and found:
+                break  # ids are unique: no need to list the other type
+        return found
+
+    def find_one(self, types, ds_id=None, name=None):
+        found = self.search(types, ds_id=ds_id, name=name)
+        if len(found) > 1:
+            raise DsopsError('%d data sources named %r were found in cluster %s (%s); give id, or type, to '
+                             'choose one.' % (len(found), name, self.cluster_id,
+                                              ', '.join('%s %s' % (i.get('type'), i.get('id')) for i in found)))
+        return found[0] if found else None
+
+
+# ----- the adapter -------------------------------------------------------------------------------------------
+
+class DwsExtDataSourceAdapter(ResourceAdapter):
+    """Find, create, reconfigure and delete one external data source, waiting for its jobs."""
+
+    result_key = 'ext_data_source'
+    noun = 'DWS external data source'
+
+    def __init__(self, client, params):
+        validate_common(params)
+        self.client = client
+        self.params = params
+        self.cluster_id = params['cluster_id']
+        self.finder = DataSourceFinder(client, self.cluster_id)
+        self.ds_type = params.get('type')
+        self.wait = params.get('wait', True)
+        self.wait_timeout = params.get('wait_timeout', 1800)
+        self.current = None
+        self.job = None
+
+    # -- fields depend on the type: only an OBS agency can change in place
+
+    @property
+    def fields(self):
+        return (
+            Field('name', create_only=True),
+            Field('type', create_only=True),
+            Field('user_name', create_only=self.ds_type != OBS),
+            Field('connect_info', create_only=True),
+            Field('data_source_id', create_only=True),
+            Field('description', create_only=True),
+            Field('user_pwd', compared=False),
+        )
+
+    def _types(self):
+        return [self.ds_type] if self.ds_type else list(TYPES)
+
+    def find(self):
+        current = self.finder.find_one(self._types(), ds_id=self.params.get('id'), name=self.params.get('name'))
+        if current is None and self.params.get('id') and self.params.get('state', 'present') == 'present':
+            raise InputError('No %s data source with id %s in cluster %s; to create one, give name (and type) '
+                             'without id.' % (self.ds_type or 'OBS or MRS', self.params['id'], self.cluster_id))
+        if current is not None:
+            self.ds_type = current.get('type') or self.ds_type
+        self.current = current
+        return current
+
+    def managed_view(self, obj):
+        """Fields of this type, a missing or null string read as '' (how the API shows 'not set')."""
+        names = MANAGED_BY_TYPE.get(obj.get('type') or self.ds_type, MANAGED_BY_TYPE[OBS])
+        return dict((name, '' if obj.get(name) is None else obj.get(name)) for name in names)
+
+    def desired(self):
+        params = self.params
+        if self.ds_type is None:
+            raise InputError('type is required to create data source %r: no OBS or MRS data source with that '
+                             'name exists in cluster %s.' % (params.get('name'), self.cluster_id))
+        validate_type_options(params, self.ds_type)
+        if self.current is not None and creation_failed(self.current):
+            raise DsopsError('%s %s exists but its creation failed (configure_status %s, status %s, fail_reason: %s). '
+                             'Remove it with state=absent, then run the task again.'
+                             % (self.noun, self.identify(self.current), self.current.get('configure_status'),
+                                self.current.get('status'), self.current.get('fail_reason') or 'none'))
+        wanted = {'name': params.get('name'), 'type': self.ds_type, 'description': params.get('description')}
+        if self.ds_type == OBS:
+            wanted.update(user_name=params.get('agency'), connect_info=params.get('connect_info'))
+        else:
+            wanted.update(user_name=params.get('user_name'), data_source_id=params.get('mrs_cluster_id'),
+                          user_pwd=params.get('user_password'))
+        return wanted
+
+    # -- writes
+
+    def check_create_payload(self, payload):
+        """Fields the API needs to create, reported in option names, before anything is written."""
+        required = [('name', 'name'), ('type', 'type')]
+        if payload.get('type') == OBS:
+            required += [('user_name', 'agency'), ('connect_info', 'connect_info')]
+        else:
+            required += [('data_source_id', 'mrs_cluster_id'), ('user_name', 'user_name'),
+                         ('user_pwd', 'user_password')]
+        missing = [option for field, option in required if not payload.get(field)]
+        if missing:
+            raise InputError('To create an %s data source %r these options are required: %s.'
+                             % (payload.get('type'),
+                                payload.get('name'), ', '.join(missing)))
+
+    def create_body(self, payload):
+        """The CreateDataSource body: this type's fields, empty values left out (as Terraform does)."""
+        ds_type = payload['type']
+        body = {'type': ds_type, 'data_source_name': payload['name']}
+        keys = ('user_name', 'connect_info', 'description') if ds_type == OBS else \
+            ('data_source_id', 'user_name', 'user_pwd', 'description')
+        for key in keys:
+            if payload.get(key) not in (None, ''):
+                body[key] = payload[key]
+        # reboot is an action flag: sent on create only when asked for (Terraform never sends it).
+        if self.params.get('reboot'):
+            body['reboot'] = True
+        return body
+
+    def create(self, payload):
+        self.check_create_payload(payload)
+        name = payload['name']
+
+        def recheck():
+            found = self.finder.find_one([payload['type']], name=name)
+            return {'id': found.get('id')} if found else None
+
+        response = self.client.create_data_source(self.cluster_id, self.create_body(payload), recheck=recheck)
+        ds_id = response.get('id')
+        if not self._finish(response.get('job_id'), lambda: self._read(payload['type'], ds_id, name),
+                            lambda obj: obj is not None and configure_status(obj) not in BUSY_STATES):
+            predicted = sanitize_data_source(payload)
+            if ds_id:
+                predicted['id'] = ds_id
+            return predicted
+        created = self._read(payload['type'], ds_id, name)
+        if created is None:
+            raise DsopsError('The create job for %s %r succeeded, but the data source is not listed in cluster %s.'
+                             % (self.noun, name, self.cluster_id), hint='Check the cluster in the console.')
+        return created
+
+    def update(self, current, payload):
+        agency = payload['user_name']
+        reconfigure = {'reboot': bool(self.params.get('reboot')), 'agency': agency}
+
+        def recheck():
+            found = self._read(OBS, current['id'])
+            return {'job_id': None} if found is not None and found.get('user_name') == agency else None
+
+        response = self.client.reconfigure_data_source(self.cluster_id, current['id'], reconfigure, recheck=recheck)
+        if not self._finish(response.get('job_id'), lambda: self._read(OBS, current['id']),
+                            lambda obj: obj is not None and configure_status(obj) not in BUSY_STATES):
+            predicted = dict(current)
+            predicted.update(payload)
+            return predicted
+        return self._read(OBS, current['id']) or {}
+
+    def delete(self, current, force_wait=False):
+        ds_type, ds_id = current.get('type') or self.ds_type, current['id']
+
+        def recheck():
+            found = self._read(ds_type, ds_id)
+            gone = found is None or configure_status(found) in ('DELETING', 'DELETED')
+            return {'job_id': None} if gone else None
+
+        response = self.client.delete_data_source(self.cluster_id, ds_id, recheck=recheck)
+        if response is None:
+            return  # already gone: another actor deleted it since it was read
+        self._finish(response.get('job_id'), lambda: self._read(ds_type, ds_id), lambda obj: obj is None,
+                     force_wait=force_wait)
+
+    def recreate(self, current, payload):
+        # check before deleting, so a missing password never leaves the user with nothing
+        self.check_create_payload(payload)
+        self.delete(current, force_wait=True)  # the name must be free before it is used again
+        return self.create(payload)
+
+    def _finish(self, job_id, read, settled, force_wait=False):
+        """Wait for a write to complete.  Returns False when not waiting (wait=false).
+
+        Without a job id (the write's response was lost and a re-read showed it had
+        taken effect) the data source is re-read until it settles.
+        """
+        if job_id:
+            self.job = {'job_id': job_id}
+        if not (self.wait or force_wait):
+            return False
+        if job_id:
+            self.job = self.client.wait_for_job(job_id, self.wait_timeout)
+            return True
+        done, dummy = self.client.poll(read, settled, self.wait_timeout)
+        if not done:
+            raise JobError('%s in cluster %s did not settle within %s seconds after a write whose response was '
+                           'lost.' % (self.noun, self.cluster_id, self.wait_timeout))
+        return True
+
+    def _read(self, ds_type, ds_id=None, name=None):
+        return self.finder.find_one([ds_type], ds_id=ds_id, name=None if ds_id else name)
+
+    # -- check mode, messages, output
+
+    def predict(self, current, plan):
+        if plan.action in (CREATE, RECREATE):
+            self.check_create_payload(plan.payload)
+        return super(DwsExtDataSourceAdapter, self).predict(current, plan)
+
+    def identify(self, obj):
+        return '%r (id %s)' % (obj.get('name'), obj.get('id'))
+
+    def conflict_hint(self):
+        return ('These fields can only be set when the data source is created. Set recreate=true to delete and '
+                're-create it (an MRS source needs user_password again). Field names are the API\'s: user_name '
+                'is the agency (OBS) or the MRS user, data_source_id is mrs_cluster_id.')
+
+    def sanitize(self, obj):
+        return sanitize_data_source(obj)
+
+    def extra_result(self):
+        return {'job': self.job} if self.job else {}
+
+
+def gather(client, params):
+    """The read-only listing behind dws_ext_data_source_info."""
+    validate_name(params.get('name'))
+    finder = DataSourceFinder(client, params['cluster_id'])
+    types = [params['type']] if params.get('type') else list(TYPES)
+    found = finder.search(types, ds_id=params.get('id'), name=params.get('name'))
+    if params.get('id') and params.get('name'):
+        found = [item for item in found if item.get('name') == params['name']]
+    return {'changed': False, 'ext_data_sources': [sanitize_data_source(item) for item in found]}

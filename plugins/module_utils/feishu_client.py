@@ -1,0 +1,441 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the dsops.cloud collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Client for the Feishu / Lark Open Platform: token, Search v2 data source calls, errors.
+
+It knows HTTP, Feishu's authentication, endpoints and error codes, and nothing of
+Ansible: it takes plain values, a ``RetryPolicy`` and a callback that registers
+runtime secrets (the tenant access token) so the module can mask them in output.
+
+Facts follow ``feishu-search-data-source-api.md`` (the team's API reference); the
+places where that reference is unconfirmed are tolerant and say so.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import json
+import re
+
+from ansible.module_utils.six.moves.urllib.parse import urlencode
+
+from ansible_collections.dsops.cloud.plugins.module_utils.errors import ApiError, InputError, TransportError
+from ansible_collections.dsops.cloud.plugins.module_utils.transport import HttpTransport, RetryPolicy
+
+__metaclass__ = type
+
+PLATFORM = 'Feishu'
+DEFAULT_BASE_URL = 'https://open.feishu.cn'
+TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal'
+DATA_SOURCES_PATH = '/open-apis/search/v2/data_sources'
+JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
+
+# The reference's safe maximum for the list call (no documented limit; a third-party
+# client refuses larger values, and so does the sandbox).
+MAX_PAGE_SIZE = 50
+VIEW_FULL = 0
+
+RATE_LIMIT_CODE = 99991400
+# Codes after which a fresh tenant_access_token may succeed (99991661, a missing or
+# malformed Authorization header, is deliberately not here: a new token cannot fix it).
+TOKEN_INVALID_CODES = frozenset([99991663, 99991664, 99991665, 99991668, 99991671])
+# The server failed while handling the request; it may or may not have acted on it.
+SERVER_FAULT_CODES = frozenset([1270001, 1270003])
+BAD_PARAMETER_CODE = 1270002
+NOT_FOUND_CODE = 1270004
+NO_CHANGE_CODE = 1271003
+SCOPE_MISSING_CODE = 99991672
+# Answers of the token endpoint to wrong or missing app credentials.
+APP_CREDENTIAL_CODES = frozenset([10003, 10014])
+
+HINTS = {
+    1270004: 'The data source does not exist; check the id.',
+    1270005: 'Search data sources need the Feishu Flagship edition (旗舰版) on this tenant; upgrade the '
+             'tenant or use one that has it.',
+    1272001: 'The app has no permission on this data source: it can manage only data sources it created or '
+             'was granted access to.',
+    1272002: 'Feishu could not authorise the call; check that the app is installed in this tenant.',
+    RATE_LIMIT_CODE: 'Feishu rate-limited the app; raise the retries option or run fewer tasks in parallel.',
+    99991661: 'The request carried no usable Authorization header; check tenant_access_token.',
+    SCOPE_MISSING_CODE: 'Add the scope search:data_source to the app in the Feishu developer console and '
+                        'publish a new version of the app.',
+}
+APP_CREDENTIAL_HINT = 'Check app_id and app_secret (or FEISHU_APP_ID / FEISHU_APP_SECRET) and base_url.'
+GIVEN_TOKEN_HINT = ('The tenant_access_token given to the module is invalid or expired and cannot be renewed '
+                    'by the module; pass a fresh token, or give app_id and app_secret instead.')
+
+URL_RE = re.compile(r'^https?://[^/\s]+', re.IGNORECASE)
+
+
+class FeishuApiError(ApiError):
+    """An ApiError that names Feishu's trace id as it does: the log id."""
+
+    def __init__(self, message, **kwargs):
+        self.field_violations = kwargs.pop('field_violations', None) or []
+        super(FeishuApiError, self).__init__(PLATFORM, message, **kwargs)
+
+    @property
+    def log_id(self):
+        return self.request_id
+
+    def __str__(self):
+        text = super(FeishuApiError, self).__str__()
+        # ApiError says "request id"; Feishu's documents and support call it the log id.
+        return text.replace('[request id: ', '[log id: ', 1)
+
+    def details(self):
+        details = super(FeishuApiError, self).details()
+        details['error']['log_id'] = self.request_id
+        if self.field_violations:
+            details['error']['field_violations'] = self.field_violations
+        return details
+
+
+def _header_log_id(response):
+    return response.header('X-Tt-Logid') or response.header('X-Request-Id')
+
+
+def _body_error(payload):
+    error = payload.get('error') if isinstance(payload, dict) else None
+    return error if isinstance(error, dict) else {}
+
+
+def _retry_after(response):
+    """Seconds to wait from x-ogw-ratelimit-reset (Feishu), else a standard Retry-After."""
+    for name in ('x-ogw-ratelimit-reset', 'Retry-After'):
+        value = response.header(name)
+        if value in (None, ''):
+            continue
+        try:
+            return max(0.0, float(value))
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def _hint_for(code, body_error):
+    if code == BAD_PARAMETER_CODE:
+        violations = _describe_violations(body_error.get('field_violations'))
+        if violations:
+            return 'Feishu rejected: %s.' % violations
+        return 'A field value was rejected; check the option values against the Feishu documentation.'
+    if code in APP_CREDENTIAL_CODES:
+        return APP_CREDENTIAL_HINT
+    return HINTS.get(code)
+
+
+def _describe_violations(violations):
+    parts = []
+    for item in violations or []:
+        if not isinstance(item, dict):
+            continue
+        field = item.get('field') or '?'
+        description = item.get('description') or 'invalid'
+        parts.append('%s: %s' % (field, description))
+    return '; '.join(parts)
+
+
+def decode_error(response, method, path):
+    """Return a FeishuApiError for an unsuccessful response, or None for a success.
+
+    Feishu often answers errors with a non-200 status and a JSON body holding
+    ``code``/``msg``; gateways in front of it may answer with HTML.  Both are
+    handled: the body's ``code`` decides when there is one, the HTTP status otherwise.
+    """
+    payload = response.json
+    status = response.status
+    log_id = _header_log_id(response)
+    if not isinstance(payload, dict):
+        return _non_json_error(response, method, path, log_id)
+
+    code = payload.get('code')
+    ok_status = 200 <= status < 300
+    if ok_status and code in (0, None):
+        return None
+
+    body_error = _body_error(payload)
+    log_id = log_id or body_error.get('log_id')
+    message = payload.get('msg') or body_error.get('message') or 'HTTP %s' % status
+    rate_limited = status == 429 or code == RATE_LIMIT_CODE
+    server_fault = code in SERVER_FAULT_CODES or status >= 500
+    kwargs = dict(http_status=status, code=code, request_id=log_id, method=method, path=path,
+                  hint=_hint_for(code, body_error), field_violations=body_error.get('field_violations'))
+    if rate_limited:
+        # refused before processing, so even a create may simply be sent again
+        kwargs.update(transient=True, maybe_processed=False, retry_after=_retry_after(response))
+    elif server_fault:
+        kwargs.update(transient=True, maybe_processed=True)
+    else:
+        # A 4xx business code is a refusal: the call had no effect (after a token error it
+        # may be repeated with a new token).
+        kwargs.update(transient=False, maybe_processed=False)
+    return FeishuApiError(message, **kwargs)
+
+
+def _non_json_error(response, method, path, log_id):
+    status = response.status
+    snippet = response.snippet() or 'empty body'
+    message = 'HTTP %s with a response that is not Feishu JSON: %s' % (status, snippet)
+    rate_limited = status == 429
+    # A 2xx gateway page or a 5xx is a fault of something in between: worth another try for
+    # calls that can be repeated.  A 4xx page usually means a wrong base_url.
+    transient = rate_limited or status >= 500 or 200 <= status < 300
+    hint = None if transient else 'Check base_url: this answer does not come from the Feishu / Lark Open Platform.'
+    return FeishuApiError(message, http_status=status, request_id=log_id, method=method, path=path,
+                          transient=transient, maybe_processed=not rate_limited,
+                          retry_after=_retry_after(response) if rate_limited else None, hint=hint)
+
+
+def normalise_data_source(obj):
+    """The API object with its id as a string.
+
+    The reference says ids are strings on the wire; the Python SDK declares them int.
+    Python's json parses any integer exactly, so a numeric id (were one ever sent) is
+    converted without loss.  Ids are never used as numbers.
+    """
+    if not isinstance(obj, dict):
+        return obj
+    result = dict(obj)
+    if result.get('id') is not None and not isinstance(result['id'], str):
+        result['id'] = str(result['id'])
+    return result
+
+
+class FeishuClient:
+    """Authenticated calls to the Feishu Open Platform for one module run.
+
+    Exactly one of ``tenant_access_token`` and (``app_id``, ``app_secret``) is used.
+    With app credentials one token is fetched per client (one per module run) and
+    fetched again once if a call reports it invalid or expired.
+    """
+
+    def __init__(self, transport, retry_policy, base_url=DEFAULT_BASE_URL, app_id=None, app_secret=None,
+                 tenant_access_token=None, register_secret=None):
+        self.transport = transport
+        self.retry = retry_policy
+        self.base_url = base_url.rstrip('/')
+        self.app_id = app_id
+        self.app_secret = app_secret
+        self.given_token = tenant_access_token
+        self.register_secret = register_secret or (lambda value: None)
+        self.token = None
+        self.token_requests = 0
+        if tenant_access_token:
+            self._remember_token(tenant_access_token)
+
+    # ----- authentication ----------------------------------------------------------------------
+
+    @property
+    def can_renew_token(self):
+        return not self.given_token
+
+    def _remember_token(self, token):
+        # registered before first use, so no output of this run can show it
+        self.register_secret(token)
+        self.register_secret('Bearer %s' % token)
+        self.token = token
+
+    def _current_token(self):
+        if self.token is None:
+            self._fetch_token()
+        return self.token
+
+    def _fetch_token(self):
+        """POST the app credentials for a tenant_access_token (top-level fields, no ``data``)."""
+        body = {'app_id': self.app_id, 'app_secret': self.app_secret}
+        self.token_requests += 1
+        # Asking for a token twice is harmless, so every transient failure may be repeated.
+        payload = self.retry.call(lambda: self._exchange('POST', TOKEN_PATH, body=body), idempotent=True)
+        token = payload.get('tenant_access_token') if isinstance(payload, dict) else None
+        if not isinstance(token, str) or not token:
+            raise FeishuApiError('the token response carries no tenant_access_token', method='POST',
+                                 path=TOKEN_PATH, hint=APP_CREDENTIAL_HINT)
+        self._remember_token(token)
+        return token
+
+    # ----- one HTTP exchange -------------------------------------------------------------------
+
+    def _exchange(self, method, path, query=None, body=None, token=None):
+        """Send once; return the decoded JSON body or raise FeishuApiError / TransportError."""
+        url = self.base_url + path
+        if query:
+            url += '?' + urlencode(sorted(query.items()))
+        headers = {}
+        data = None
+        if body is not None:
+            data = json.dumps(body, ensure_ascii=False, separators=(',', ':')).encode('utf-8')
+            headers['Content-Type'] = JSON_CONTENT_TYPE
+        if token is not None:
+            headers['Authorization'] = 'Bearer %s' % token
+        response = self.transport.send(method, url, path, headers=headers, body=data)
+        error = decode_error(response, method, path)
+        if error is not None:
+            raise error
+        return response.json
+
+    def call(self, method, path, query=None, body=None, idempotent=True, ambiguous=None):
+        """An authenticated call with retries; returns the response's ``data`` object.
+
+        A token reported invalid is replaced once and the call repeated once: the
+        rejection happened at authentication, so even a create had no effect.
+        ``ambiguous``, if a list, collects the failed attempts that the server may
+        nevertheless have carried out.
+        """
+        try:
+            return self._call_with_retries(method, path, query, body, idempotent, ambiguous)
+        except ApiError as error:
+            if error.code not in TOKEN_INVALID_CODES:
+                raise
+            if not self.can_renew_token:
+                error.hint = GIVEN_TOKEN_HINT
+                raise
+        self._fetch_token()
+        return self._call_with_retries(method, path, query, body, idempotent, ambiguous)
+
+    def _call_with_retries(self, method, path, query, body, idempotent, ambiguous):
+        # The token is fetched outside the attempt so its own retries do not multiply with these.
+        token = self._current_token()
+
+        def attempt():
+            try:
+                return self._exchange(method, path, query=query, body=body, token=token)
+            except (ApiError, TransportError) as error:
+                if ambiguous is not None and error.maybe_processed:
+                    ambiguous.append(error)
+                raise
+        payload = self.retry.call(attempt, idempotent=idempotent)
+        data = payload.get('data') if isinstance(payload, dict) else None
+        return data if isinstance(data, dict) else {}
+
+    # ----- Search v2 data sources --------------------------------------------------------------
+
+    @staticmethod
+    def _item_path(data_source_id):
+        return '%s/%s' % (DATA_SOURCES_PATH, data_source_id)
+
+    def get_data_source(self, data_source_id):
+        """The data source, or None when Feishu reports it missing (1270004).
+
+        UNCONFIRMED: the reference infers 1270004 for GET from the PATCH error table.
+        """
+        try:
+            data = self.call('GET', self._item_path(data_source_id))
+        except ApiError as error:
+            if error.code == NOT_FOUND_CODE:
+                return None
+            raise
+        return self._data_source_from(data, 'GET', self._item_path(data_source_id))
+
+    def list_data_sources(self):
+        """Every data source, full view, walking all pages with the largest safe page size."""
+        items = []
+        page_token = None
+        seen_tokens = set()
+        while True:
+            query = {'page_size': MAX_PAGE_SIZE, 'view': VIEW_FULL}
+            if page_token:
+                query['page_token'] = page_token
+            data = self.call('GET', DATA_SOURCES_PATH, query=query)
+            items.extend(normalise_data_source(item) for item in data.get('items') or [] if isinstance(item, dict))
+            if not data.get('has_more'):
+                return items
+            # The documented field is page_token; the Node SDK iterator also reads next_page_token.
+            page_token = data.get('page_token') or data.get('next_page_token')
+            if not page_token or page_token in seen_tokens:
+                raise FeishuApiError('the list of data sources reports more pages but gives no new page_token',
+                                     method='GET', path=DATA_SOURCES_PATH)
+            seen_tokens.add(page_token)
+
+    def create_data_source(self, fields):
+        """POST a new data source and return it.
+
+        Not idempotent: the retry policy repeats it only when the server cannot have
+        acted (rate limit, refused connection).  Ambiguous failures reach the caller,
+        which must look before creating again.
+        """
+        data = self.call('POST', DATA_SOURCES_PATH, body=fields, idempotent=False)
+        return self._data_source_from(data, 'POST', DATA_SOURCES_PATH)
+
+    def patch_data_source(self, data_source_id, fields):
+        """PATCH ``fields``; return the updated object, or None when Feishu reports no change.
+
+        Repeating the same PATCH cannot duplicate anything, so it is retried.  When a
+        repeat is answered 1271003 an earlier attempt may have applied the change, so
+        the object is read back instead of reporting "no change".
+        """
+        path = self._item_path(data_source_id)
+        ambiguous = []
+        try:
+            data = self.call('PATCH', path, body=fields, ambiguous=ambiguous)
+        except ApiError as error:
+            if error.code != NO_CHANGE_CODE:
+                raise
+            if ambiguous:
+                return self.get_data_source(data_source_id)
+            return None
+        if isinstance(data.get('data_source'), dict):
+            return normalise_data_source(data['data_source'])
+        # The SDK and the PATCH page both document data.data_source; read back if it is missing.
+        return self.get_data_source(data_source_id)
+
+    def delete_data_source(self, data_source_id):
+        """DELETE; True if deleted, False if it was already gone (1270004, unconfirmed for DELETE)."""
+        try:
+            self.call('DELETE', self._item_path(data_source_id))
+        except ApiError as error:
+            if error.code == NOT_FOUND_CODE:
+                return False
+            raise
+        return True
+
+    @staticmethod
+    def _data_source_from(data, method, path):
+        obj = data.get('data_source')
+        if not isinstance(obj, dict):
+            raise FeishuApiError('the response carries no data.data_source', method=method, path=path)
+        return normalise_data_source(obj)
+
+
+# ----- construction from module options (plain dicts; no AnsibleModule here) -------------------
+
+def connection_argument_spec():
+    """The connection options shared by every Feishu module (documented in doc_fragments/feishu.py)."""
+    from ansible.module_utils.basic import env_fallback
+    return dict(
+        app_id=dict(type='str', fallback=(env_fallback, ['FEISHU_APP_ID'])),
+        app_secret=dict(type='str', no_log=True, fallback=(env_fallback, ['FEISHU_APP_SECRET'])),
+        tenant_access_token=dict(type='str', no_log=True, fallback=(env_fallback, ['FEISHU_TENANT_ACCESS_TOKEN'])),
+        base_url=dict(type='str', default=DEFAULT_BASE_URL, fallback=(env_fallback, ['FEISHU_BASE_URL'])),
+        validate_certs=dict(type='bool', default=True),
+        timeout=dict(type='int', default=30),
+        retries=dict(type='int', default=5),
+    )
+
+
+CONNECTION_MUTUALLY_EXCLUSIVE = [('tenant_access_token', 'app_id'), ('tenant_access_token', 'app_secret')]
+CONNECTION_REQUIRED_TOGETHER = [('app_id', 'app_secret')]
+CONNECTION_REQUIRED_ONE_OF = [('app_id', 'tenant_access_token')]
+
+
+def validate_connection(params):
+    """Checks the argument spec cannot express; raises InputError before any request."""
+    base_url = params.get('base_url') or ''
+    if not URL_RE.match(base_url):
+        raise InputError('base_url must be an http:// or https:// URL, for example %s or https://open.larksuite.com; '
+                         'got %r.' % (DEFAULT_BASE_URL, base_url))
+    if params.get('timeout') is not None and params['timeout'] <= 0:
+        raise InputError('timeout must be a positive number of seconds, got %s.' % params['timeout'])
+    if params.get('retries') is not None and params['retries'] < 0:
+        raise InputError('retries must be zero or more, got %s.' % params['retries'])
+    for name in ('app_id', 'app_secret', 'tenant_access_token'):
+        if params.get(name) is not None and not params[name].strip():
+            raise InputError('%s must not be empty.' % name)
+
+
+def client_from_params(params, register_secret, session=None, sleep=None):
+    """Build a FeishuClient from the connection options of a module."""
+    validate_connection(params)
+    transport = HttpTransport(timeout=params['timeout'], validate_certs=params['validate_certs'], session=session)
+    policy = RetryPolicy(retries=params['retries'], sleep=sleep)
+    return FeishuClient(transport, policy, base_url=params['base_url'], app_id=params.get('app_id'),
+                        app_secret=params.get('app_secret'), tenant_access_token=params.get('tenant_access_token'),
+                        register_secret=register_secret)

@@ -1,0 +1,333 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the dsops.cloud collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Feishu Search v2 data sources: module options <-> API fields, input checks, adapter.
+
+The adapter plugs the Feishu client into the shared lifecycle (``resource.ensure``).
+Everything is expressed in the API's own field names; this file is the only place
+that knows how an Ansible option maps to one.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import copy
+import re
+
+from ansible_collections.dsops.cloud.plugins.module_utils import reconcile
+from ansible_collections.dsops.cloud.plugins.module_utils.errors import (
+    ApiError, ConflictError, DsopsError, InputError, TransportError)
+from ansible_collections.dsops.cloud.plugins.module_utils.reconcile import Field
+from ansible_collections.dsops.cloud.plugins.module_utils.resource import ResourceAdapter, ensure
+
+__metaclass__ = type
+
+# API integer enums <-> the names the module offers.
+ONLINE, OFFLINE = 0, 1
+CONNECT_TYPES = {'default': 0, 'callback': 1}
+CALLBACK_USER_ID_TYPES = {'user_id': 1, 'open_id': 2, 'union_id': 3}
+I18N_LOCALES = ('zh_cn', 'en_us', 'ja_jp')
+
+# Defaults Feishu applies to a create that leaves them out (reference, create page).
+CREATE_DEFAULTS = {'state': OFFLINE, 'template': 'search_common_card'}
+
+FIELDS = (
+    Field('name'),
+    Field('state'),
+    Field('description'),
+    Field('icon_url'),
+    # Locales not mentioned keep their values: the merged whole object is sent, because
+    # a PATCH may replace nested objects wholesale (the reference cannot say).
+    Field('i18n_name', merge_dict=True),
+    Field('i18n_description', merge_dict=True),
+    Field('connector_param', merge_dict=True),
+    Field('enable_answer'),
+    # Absent from the PATCH body in every official SDK: settable only on create.
+    Field('template', create_only=True),
+    Field('schema_id', create_only=True),
+    Field('searchable_fields', create_only=True),
+    Field('app_id', create_only=True),
+    Field('connect_type', create_only=True),
+)
+
+# Module option -> API field, for the options that map one to one.
+PLAIN_OPTIONS = (
+    ('name', 'name'),
+    ('description', 'description'),
+    ('icon_url', 'icon_url'),
+    ('enable_answer', 'enable_answer'),
+    ('template', 'template'),
+    ('schema_id', 'schema_id'),
+    ('data_source_app_id', 'app_id'),
+)
+# Which module option sets an API field, for messages.
+OPTION_FOR_FIELD = dict((field, option) for option, field in PLAIN_OPTIONS)
+OPTION_FOR_FIELD.update({'state': 'online', 'connect_type': 'connect_type', 'searchable_fields': 'searchable_fields',
+                         'i18n_name': 'i18n_name', 'i18n_description': 'i18n_description',
+                         'connector_param': 'connector_param'})
+
+ID_RE = re.compile(r'^[0-9]{1,32}$')
+HTTP_URL_RE = re.compile(r'^https?://[^/\s]+', re.IGNORECASE)
+URL_USERINFO_RE = re.compile(r'^([a-z][a-z0-9+.-]*://)[^/@\s]+@', re.IGNORECASE)
+MASK = '********'
+URL_FIELDS = ('icon_url',)
+
+CONFLICT_HINT = ('template, schema_id, searchable_fields, connect_type (0 = default, 1 = callback) and app_id (the '
+                 'option data_source_app_id) can only be set when a data source is created. Keep the current values, '
+                 'or delete the data source (state=absent) and create it again, which drops every item indexed in it.')
+
+
+# ----- input ---------------------------------------------------------------------------------
+
+def validate_options(params):
+    """Checks beyond the argument spec; raise InputError before any request is made."""
+    data_source_id = params.get('id')
+    if data_source_id is not None and not ID_RE.match(data_source_id):
+        raise InputError('id must be a Feishu data source id, a string of digits such as "7300000000000000000"; '
+                         'got %r. Quote it in YAML so it stays a string.' % data_source_id)
+    name = params.get('name')
+    if name is not None and not name.strip():
+        raise InputError('name must not be empty.')
+    connector = params.get('connector_param') or {}
+    endpoint = connector.get('callback_endpoint')
+    if endpoint and not HTTP_URL_RE.match(endpoint):
+        raise InputError('connector_param.callback_endpoint must be an http:// or https:// URL that accepts POST; '
+                         'got %r.' % endpoint)
+    fields = params.get('searchable_fields')
+    if fields is not None and any(not item or not item.strip() for item in fields):
+        raise InputError('searchable_fields must not contain empty names.')
+
+
+def _compact(value):
+    """A dict option without its unset keys, or None when nothing in it is set."""
+    if value is None:
+        return None
+    compact = dict((k, v) for k, v in value.items() if v is not None)
+    return compact or None
+
+
+def desired_fields(params):
+    """The module options in API field names; unset options are left out (not managed)."""
+    desired = {}
+    for option, field in PLAIN_OPTIONS:
+        if params.get(option) is not None:
+            desired[field] = params[option]
+    if params.get('online') is not None:
+        desired['state'] = ONLINE if params['online'] else OFFLINE
+    if params.get('searchable_fields') is not None:
+        desired['searchable_fields'] = list(params['searchable_fields'])
+    if params.get('connect_type') is not None:
+        desired['connect_type'] = CONNECT_TYPES[params['connect_type']]
+    for option in ('i18n_name', 'i18n_description'):
+        value = _compact(params.get(option))
+        if value is not None:
+            desired[option] = value
+    connector = _compact(params.get('connector_param'))
+    if connector is not None:
+        if 'callback_user_id_type' in connector:
+            connector['callback_user_id_type'] = CALLBACK_USER_ID_TYPES[connector['callback_user_id_type']]
+        desired['connector_param'] = connector
+    return desired
+
+
+# ----- output --------------------------------------------------------------------------------
+
+def _mask_url_credentials(value):
+    if isinstance(value, str):
+        return URL_USERINFO_RE.sub(lambda m: m.group(1) + MASK + '@', value)
+    return value
+
+
+def sanitize_data_source(obj):
+    """The one sanitiser for returned objects and diffs.
+
+    A data source holds no credentials by design, but a URL may embed some
+    (``https://user:pass@host``); those are masked.  Ids stay strings.
+    """
+    if not isinstance(obj, dict):
+        return obj
+    clean = copy.deepcopy(obj)
+    for field in URL_FIELDS:
+        if field in clean:
+            clean[field] = _mask_url_credentials(clean[field])
+    connector = clean.get('connector_param')
+    if isinstance(connector, dict) and 'callback_endpoint' in connector:
+        connector['callback_endpoint'] = _mask_url_credentials(connector['callback_endpoint'])
+    if clean.get('id') is not None:
+        clean['id'] = str(clean['id'])
+    return clean
+
+
+def describe(obj):
+    if obj.get('id'):
+        return '%r (id %s)' % (obj.get('name'), obj['id'])
+    return repr(obj.get('name'))
+
+
+# ----- the adapter -----------------------------------------------------------------------------
+
+class FeishuDataSourceAdapter(ResourceAdapter):
+    """Finds, creates, patches and deletes one Search v2 data source."""
+
+    fields = FIELDS
+    result_key = 'data_source'
+    noun = 'Feishu data source'
+
+    def __init__(self, client, params):
+        validate_options(params)
+        self.client = client
+        self.params = params
+        self.state = params.get('state') or 'present'
+        self.data_source_id = params.get('id')
+        self.name = params.get('name')
+
+    # -- reading
+
+    def find(self):
+        if self.data_source_id is not None:
+            return self._find_by_id()
+        return self._find_by_name(self.name)
+
+    def _find_by_id(self):
+        obj = self.client.get_data_source(self.data_source_id)
+        if obj is None:
+            if self.state == 'present':
+                raise InputError('Feishu data source id %s does not exist. Feishu assigns ids when it creates a data '
+                                 'source: leave id out and give name to create one.' % self.data_source_id)
+            return None
+        if self.state == 'absent' and self.name is not None and obj.get('name') != self.name:
+            # Deleting is irreversible: refuse when id and name point at different things.
+            raise InputError('Feishu data source id %s is named %r, not %r; nothing was deleted. Give the matching '
+                             'name, or only the id.' % (self.data_source_id, obj.get('name'), self.name))
+        return obj
+
+    def matches_by_name(self, name):
+        return [obj for obj in self.client.list_data_sources() if obj.get('name') == name]
+
+    def _find_by_name(self, name):
+        matches = self.matches_by_name(name)
+        if not matches:
+            return None
+        if len(matches) > 1:
+            raise InputError('%d Feishu data sources are named %r (ids %s); give id to choose one.'
+                             % (len(matches), name, ', '.join(str(m.get('id')) for m in matches)))
+        return matches[0]
+
+    def desired(self):
+        return desired_fields(self.params)
+
+    # -- writing
+
+    def create(self, payload):
+        """Create, never blindly twice.
+
+        A failure that leaves it unknown whether Feishu created the data source
+        (timeout, dropped connection, 5xx) is followed by a look-up by name: one
+        match is adopted (and patched if it differs), none means the create did not
+        happen and it is sent again, within the retries budget.
+        """
+        policy = self.client.retry
+        repeats = 0
+        while True:
+            try:
+                return self.client.create_data_source(payload)
+            except (ApiError, TransportError) as error:
+                if not (error.transient and error.maybe_processed) or repeats >= policy.retries:
+                    raise
+                policy.sleep(self._settle_time(repeats, error))
+                repeats += 1
+            adopted = self._adopt_after_ambiguous_create(payload)
+            if adopted is not None:
+                return adopted
+
+    def _settle_time(self, repeats, error):
+        """How long to wait before looking for the result of an ambiguous create.
+
+        A server that answered (5xx) has finished with the request, so the usual
+        backoff will do.  Without an answer (timeout, dropped connection) the request
+        may still be in progress: it gets as long again as it already had (the
+        ``timeout``) before the look-up, so a merely slow create is found and adopted.
+        """
+        wait = self.client.retry.delay_for(repeats, error)
+        if isinstance(error, TransportError):
+            wait = max(wait, float(getattr(self.client.transport, 'timeout', 0) or 0))
+        return wait
+
+    def _adopt_after_ambiguous_create(self, payload):
+        matches = self.matches_by_name(payload['name'])
+        if not matches:
+            return None
+        if len(matches) > 1:
+            raise DsopsError('A create of Feishu data source %r failed ambiguously and %d data sources with that '
+                             'name now exist (ids %s); remove the extra one(s).'
+                             % (payload['name'], len(matches), ', '.join(str(m.get('id')) for m in matches)))
+        found = matches[0]
+        plan = reconcile.plan_present(self.fields, payload, self.managed_view(found))
+        if plan.conflicts:
+            raise ConflictError('Feishu data source %s appeared while creating it, with different create-only '
+                                'fields: %s.' % (describe(found), reconcile.describe_conflicts(plan.conflicts)),
+                                conflicts=plan.conflicts, hint=CONFLICT_HINT)
+        if plan.payload:
+            return self.update(found, plan.payload)
+        return found
+
+    def update(self, current, payload):
+        updated = self.client.patch_data_source(current['id'], payload)
+        if updated is None:  # answered 1271003: the API saw nothing to change
+            self.update_was_no_op = True
+            return current
+        self._verify_written(updated, payload)
+        return updated
+
+    def _verify_written(self, obj, payload):
+        """Fail when Feishu reports values other than the ones just written."""
+        wrong = []
+        for field in sorted(payload):
+            if not reconcile.values_equal(obj.get(field), payload[field]):
+                wrong.append('%s: sent %r, now %r' % (field, payload[field], obj.get(field)))
+        if wrong:
+            raise DsopsError('Feishu accepted the update of data source %s but reports other values afterwards (%s).'
+                             % (describe(obj), '; '.join(wrong)),
+                             hint='Run the task again; if it persists, Feishu normalises these values differently.')
+
+    def delete(self, current):
+        self.client.delete_data_source(current['id'])
+
+    # -- presentation
+
+    def predict(self, current, plan):
+        predicted = super(FeishuDataSourceAdapter, self).predict(current, plan)
+        if current is None:
+            for field, value in CREATE_DEFAULTS.items():
+                predicted.setdefault(field, value)
+        return predicted
+
+    def identify(self, obj):
+        return describe(obj)
+
+    def conflict_hint(self):
+        return CONFLICT_HINT
+
+    def sanitize(self, obj):
+        return sanitize_data_source(obj)
+
+
+def ensure_data_source(adapter, check_mode=False, want_diff=False):
+    """Feishu data sources are never re-created: a create-only difference is a conflict."""
+    return ensure(adapter, adapter.state, check_mode=check_mode, want_diff=want_diff, allow_recreate=False)
+
+
+# ----- the info module ------------------------------------------------------------------------------
+
+def gather_data_sources(client, params):
+    """Data sources selected by ``id`` or exact ``name``, or all of them; full objects."""
+    validate_options(params)
+    if params.get('id') is not None:
+        obj = client.get_data_source(params['id'])
+        found = [obj] if obj is not None else []
+        if params.get('name') is not None:
+            found = [item for item in found if item.get('name') == params['name']]
+    else:
+        found = client.list_data_sources()
+        if params.get('name') is not None:
+            found = [item for item in found if item.get('name') == params['name']]
+    return [sanitize_data_source(item) for item in found]

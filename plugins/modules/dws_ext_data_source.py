@@ -1,0 +1,391 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the dsops.cloud collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: dws_ext_data_source
+short_description: Manage external data sources (OBS, MRS) of a Huawei Cloud GaussDB(DWS) cluster
+version_added: 0.1.0
+author:
+  - dsops maintainers (@dsops)
+description:
+  - Creates, reconfigures and deletes an external data source of a GaussDB(DWS) cluster, idempotently.
+  - An OBS data source connects a database of the cluster to OBS through an IAM agency; an MRS data source
+    connects the cluster to an MRS (Hadoop) cluster.
+  - The data source is found by O(id), or else by O(name) (in the given O(type), or in both types).
+  - Only the agency of an OBS data source can be changed in place. A difference in any other field fails,
+    naming each field with its current and desired value, unless O(recreate=true).
+  - Every write starts an asynchronous DWS job; by default the module waits for it.
+requirements:
+  - requests >= 2.20
+options:
+  cluster_id:
+    description:
+      - ID of the DWS cluster (a UUID).
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) creates the data source, or reconfigures it when its agency differs.
+      - V(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  name:
+    description:
+      - Name of the data source, 1 to 64 letters, digits or underscores.
+      - Identifies the data source when O(id) is not given.
+      - Required to create.
+    type: str
+  id:
+    description:
+      - ID of an existing data source. When given, O(name) is compared rather than used to find it.
+      - With O(state=present) the data source must exist.
+    type: str
+  type:
+    description:
+      - Type of the data source. Required to create.
+      - When not given, the data source is looked up among both types (two list calls).
+    type: str
+    choices: [OBS, MRS]
+  agency:
+    description:
+      - O(type=OBS) only. Name of the IAM agency that lets the cluster access OBS, 3 to 20 letters, digits or
+        underscores.
+      - The API reports it as RV(ext_data_source.user_name).
+      - Required to create an OBS data source. The only field that can be changed in place.
+    type: str
+  connect_info:
+    description:
+      - O(type=OBS) only. Database of the cluster in which the OBS connection is created.
+      - Required to create an OBS data source. Create-only.
+    type: str
+    aliases: [database]
+  mrs_cluster_id:
+    description:
+      - O(type=MRS) only. ID of the MRS cluster, sent as C(data_source_id).
+      - Required to create an MRS data source. Create-only.
+    type: str
+  user_name:
+    description:
+      - O(type=MRS) only. MRS user the cluster connects as, 3 to 20 letters, digits or underscores.
+      - Required to create an MRS data source. Create-only. For OBS use O(agency).
+    type: str
+  user_password:
+    description:
+      - O(type=MRS) only. Password of O(user_name).
+      - Required to create (or re-create) an MRS data source. It cannot be read back, so it is never compared
+        and never returned.
+    type: str
+  description:
+    description:
+      - Description, at most 256 characters, without any of the characters C(!<>'=&).
+      - Create-only.
+    type: str
+  reboot:
+    description:
+      - Whether the cluster reboots to apply the configuration, sent with a create or a reconfiguration.
+      - An action flag, not a property of the data source. It is never compared, so on its own it never
+        changes anything or makes the task changed.
+    type: bool
+    default: false
+  recreate:
+    description:
+      - When a create-only field differs, delete the data source and create it again with the desired values
+        instead of failing.
+      - The deletion is always waited for, so that the name is free again.
+    type: bool
+    default: false
+  wait:
+    description:
+      - Wait for the DWS job of a create, reconfigure or delete to finish.
+      - With V(false) the module returns at once with RV(job.job_id); RV(ext_data_source) is then the
+        predicted object.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for each job. Polling starts after 1 second and backs off up to 15 seconds.
+      - On timeout the task fails with the job ID and its last status; the job may still complete.
+    type: int
+    default: 1800
+extends_documentation_fragment:
+  - dsops.cloud.dws
+  - dsops.cloud.dws.action_group
+attributes:
+  check_mode:
+    description: Only the list call(s) are made; the result is the predicted one.
+    support: full
+  diff_mode:
+    description: Returns the managed fields before and after in RV(diff).
+    support: full
+notes:
+  - There is no API call to read one data source, so the module lists the cluster's data sources of a type
+    (C(?type=OBS) or C(?type=MRS)) and matches them. When O(type) is given and nothing changes, a task makes
+    exactly one request.
+  - 'The reconfiguration call is C(PUT .../ext-data-sources/{id}) with the body C({"reconfigure": {"reboot": ..., "agency": ...}}).'
+  - O(reboot=true) is sent on create only when set; the Terraform provider never sends it on create.
+  - A data source whose creation failed is reported as an error; remove it with O(state=absent) and run again.
+  - If a write's response is lost (HTTP 5xx, timeout, dropped connection), the module re-reads before repeating
+    it, so a data source is never created twice.
+seealso:
+  - module: dsops.cloud.dws_ext_data_source_info
+  - name: CreateDataSource API reference
+    description: Huawei Cloud GaussDB(DWS) API to create an external data source.
+    link: https://support.huaweicloud.com/intl/en-us/api-dws/CreateDataSource.html
+  - name: huaweicloud_dws_ext_data_source
+    description: The Terraform resource for the same object.
+    link: https://registry.terraform.io/providers/huaweicloud/huaweicloud/latest/docs/resources/dws_ext_data_source
+'''
+
+EXAMPLES = r'''
+- name: Connect the gaussdb database to OBS through an agency
+  dsops.cloud.dws_ext_data_source:
+    cluster_id: 11111111-2222-3333-4444-555555555555
+    name: obs_src1
+    type: OBS
+    agency: DWSAccessOBS
+    connect_info: gaussdb
+    description: Raw event files
+
+- name: Manage several DWS resources with the connection set once (AWX injects the HW_* variables)
+  module_defaults:
+    group/dsops.cloud.dws:
+      region: cn-north-4
+      project_id: 0123456789abcdef0123456789abcdef
+  block:
+    - name: Add an MRS data source
+      dsops.cloud.dws_ext_data_source:
+        cluster_id: 11111111-2222-3333-4444-555555555555
+        name: mrs_src1
+        type: MRS
+        mrs_cluster_id: aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
+        user_name: mrs_user
+        user_password: "{{ vault_mrs_password }}"
+
+    - name: Point the OBS data source at a new agency and reboot the cluster to apply it
+      dsops.cloud.dws_ext_data_source:
+        cluster_id: 11111111-2222-3333-4444-555555555555
+        name: obs_src1
+        type: OBS
+        agency: DWSAccessOBS2
+        reboot: true
+
+- name: Preview a change without making it
+  dsops.cloud.dws_ext_data_source:
+    cluster_id: 11111111-2222-3333-4444-555555555555
+    name: obs_src1
+    type: OBS
+    agency: DWSAccessOBS2
+  check_mode: true
+  diff: true
+  register: preview
+
+- name: Move the OBS data source to another database (delete and re-create)
+  dsops.cloud.dws_ext_data_source:
+    cluster_id: 11111111-2222-3333-4444-555555555555
+    name: obs_src1
+    type: OBS
+    agency: DWSAccessOBS
+    connect_info: analytics
+    recreate: true
+
+- name: Start the deletion and follow the job elsewhere
+  dsops.cloud.dws_ext_data_source:
+    cluster_id: 11111111-2222-3333-4444-555555555555
+    name: mrs_src1
+    type: MRS
+    state: absent
+    wait: false
+  register: removal
+
+- name: Use an IAM token instead of AK/SK
+  dsops.cloud.dws_ext_data_source:
+    auth_token: "{{ iam_token }}"
+    endpoint: https://dws.cn-north-4.myhuaweicloud.com
+    project_id: 0123456789abcdef0123456789abcdef
+    cluster_id: 11111111-2222-3333-4444-555555555555
+    name: obs_src1
+    state: absent
+'''
+
+RETURN = r'''
+ext_data_source:
+  description:
+    - The data source after the task, as the list API reports it (API field names); V({}) when absent.
+    - In check mode, or with O(wait=false), the predicted object.
+    - The MRS password is never returned.
+  returned: always
+  type: dict
+  sample:
+    id: 66666666-7777-8888-9999-000000000000
+    name: obs_src1
+    type: OBS
+    connect_info: gaussdb
+    user_name: DWSAccessOBS
+    version: ""
+    configure_status: ACTIVE
+    status: AVAILABLE
+    data_source_id: ""
+    created: "2024-01-01T00:00:00"
+    updated: "2024-01-01T00:05:00"
+    data_source_updated: "2024-01-01T00:05:00"
+    extend_properties: {}
+    description: Raw event files
+    fail_reason: ""
+  contains:
+    id:
+      description: ID of the data source.
+      type: str
+    name:
+      description: Name of the data source.
+      type: str
+    type:
+      description: V(OBS) or V(MRS).
+      type: str
+    user_name:
+      description: The agency (OBS) or the MRS user (MRS).
+      type: str
+    connect_info:
+      description: The database the data source is bound to.
+      type: str
+    data_source_id:
+      description: The MRS cluster ID (MRS).
+      type: str
+    configure_status:
+      description:
+        - Configuration status, as the API sends it (a name such as V(ACTIVE) or a code such as V(200)).
+      type: str
+    status:
+      description:
+        - Running status, as the API sends it (a name such as V(AVAILABLE) or a code such as V(200)).
+      type: str
+    description:
+      description: Description.
+      type: str
+    fail_reason:
+      description: Why the last operation failed, if it did.
+      type: str
+job:
+  description:
+    - The DWS job of the last write, as the job API reports it once finished.
+    - With O(wait=false), only RV(job.job_id).
+  returned: when a job was started
+  type: dict
+  sample:
+    job_id: 2c9081c88418ed420184197c8bc80001
+    job_name: createExtDataSourceJob
+    begin_time: "2024-01-01T00:00:00"
+    end_time: "2024-01-01T00:00:40"
+    status: SUCCESS
+    failed_code: ""
+    failed_detail: ""
+    progress: "100%"
+  contains:
+    job_id:
+      description: ID of the job; follow it with C(GET /v1.0/{project_id}/job/{job_id}).
+      type: str
+    status:
+      description: V(SUCCESS), or the last status seen (V(INIT), V(WAITING), V(RUNNING), ...) when not waited for.
+      type: str
+    failed_code:
+      description: Error code of a failed job.
+      type: str
+    failed_detail:
+      description: Error detail of a failed job.
+      type: str
+diff:
+  description:
+    - The managed fields (API names) before and after; V({}) on the absent side.
+  returned: in diff mode
+  type: dict
+  sample:
+    before:
+      name: obs_src1
+      type: OBS
+      user_name: DWSAccessOBS
+    after:
+      name: obs_src1
+      type: OBS
+      user_name: DWSAccessOBS2
+conflicts:
+  description: The create-only fields that differ, with current and desired values.
+  returned: on failure, when a create-only field differs and O(recreate=false)
+  type: dict
+  sample:
+    connect_info:
+      current: gaussdb
+      desired: analytics
+error:
+  description: The API error that made the task fail.
+  returned: on failure, when the API answered with an error
+  type: dict
+  sample:
+    platform: DWS
+    http_status: 401
+    code: APIGW.0301
+    message: "Incorrect IAM authentication information: verify aksk signature fail"
+    request_id: 0b4c1e9f7d5a4e0c9a2b3c4d5e6f7a8b
+    method: GET
+    path: /v1.0/0123456789abcdef0123456789abcdef/clusters/11111111-2222-3333-4444-555555555555/ext-data-sources
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dsops.cloud.plugins.module_utils.dws_data_source import (
+    DwsExtDataSourceAdapter, build_client, connection_argument_spec)
+from ansible_collections.dsops.cloud.plugins.module_utils.module_glue import run, secret_registrar
+from ansible_collections.dsops.cloud.plugins.module_utils.resource import ensure
+
+
+def argument_spec():
+    spec = connection_argument_spec()
+    spec.update(
+        cluster_id=dict(type='str', required=True),
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        name=dict(type='str'),
+        id=dict(type='str'),
+        type=dict(type='str', choices=['OBS', 'MRS']),
+        agency=dict(type='str'),
+        connect_info=dict(type='str', aliases=['database']),
+        mrs_cluster_id=dict(type='str'),
+        user_name=dict(type='str'),
+        user_password=dict(type='str', no_log=True),
+        description=dict(type='str'),
+        reboot=dict(type='bool', default=False),
+        recreate=dict(type='bool', default=False),
+        wait=dict(type='bool', default=True),
+        wait_timeout=dict(type='int', default=1800),
+    )
+    return spec
+
+
+# OBS-only options against MRS-only options
+MUTUALLY_EXCLUSIVE = [[obs, mrs] for obs in ('agency', 'connect_info')
+                      for mrs in ('mrs_cluster_id', 'user_name', 'user_password')]
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        required_one_of=[['name', 'id']],
+        mutually_exclusive=MUTUALLY_EXCLUSIVE,
+        supports_check_mode=True,
+    )
+
+    def work():
+        client = build_client(module.params, register_secret=secret_registrar(module))
+        adapter = DwsExtDataSourceAdapter(client, module.params)
+        return ensure(adapter, module.params['state'], check_mode=module.check_mode, want_diff=module._diff,
+                      allow_recreate=module.params['recreate'])
+
+    run(module, work)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,509 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the dsops.cloud collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+import pytest
+
+from ansible_collections.dsops.cloud.plugins.module_utils.dws_data_source import (
+    DwsExtDataSourceAdapter, build_client, gather, sanitize_data_source)
+from ansible_collections.dsops.cloud.plugins.module_utils.errors import (
+    ApiError, ConflictError, DsopsError, InputError, JobError)
+from ansible_collections.dsops.cloud.plugins.module_utils.resource import ensure
+from ansible_collections.dsops.cloud.plugins.module_utils.transport import HttpTransport
+
+from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.dws_fake_api import AK, CLUSTER, MRS_CLUSTER, PROJECT, SK, FakeDws, transport_error
+
+__metaclass__ = type
+
+OBS_ID = '66666666-7777-8888-9999-000000000000'
+MRS_ID = '77777777-7777-8888-9999-000000000000'
+PASSWORD = 'Mrs_Secret_123'
+
+
+def obs_source(**kw):
+    item = {'id': OBS_ID, 'name': 'obs_src1', 'type': 'OBS', 'user_name': 'DWSAccessOBS', 'connect_info': 'gaussdb',
+            'description': 'demo'}
+    item.update(kw)
+    return item
+
+
+def mrs_source(**kw):
+    item = {'id': MRS_ID, 'name': 'mrs_src1', 'type': 'MRS', 'user_name': 'mrs_user', 'data_source_id': MRS_CLUSTER,
+            'description': ''}
+    item.update(kw)
+    return item
+
+
+def params(**kw):
+    base = {'access_key': AK, 'secret_key': SK, 'security_token': None, 'auth_token': None, 'project_id': PROJECT,
+            'region': 'cn-north-4', 'endpoint': None, 'validate_certs': True, 'timeout': 30, 'retries': 3,
+            'cluster_id': CLUSTER, 'state': 'present', 'name': None, 'id': None, 'type': None, 'agency': None,
+            'connect_info': None, 'mrs_cluster_id': None, 'user_name': None, 'user_password': None,
+            'description': None, 'reboot': False, 'recreate': False, 'wait': True, 'wait_timeout': 1800}
+    base.update(kw)
+    return base
+
+
+def obs_params(**kw):
+    values = dict(name='obs_src1', type='OBS', agency='DWSAccessOBS', connect_info='gaussdb', description='demo')
+    values.update(kw)
+    return params(**values)
+
+
+def mrs_params(**kw):
+    values = dict(name='mrs_src1', type='MRS', mrs_cluster_id=MRS_CLUSTER, user_name='mrs_user',
+                  user_password=PASSWORD)
+    values.update(kw)
+    return params(**values)
+
+
+def run(fake, p, check_mode=False, diff=False):
+    sleeps = []
+    client = build_client(p, transport=HttpTransport(session=fake), sleep=sleeps.append, clock=lambda: sum(sleeps))
+    adapter = DwsExtDataSourceAdapter(client, p)
+    return ensure(adapter, p['state'], check_mode=check_mode, want_diff=diff, allow_recreate=p['recreate'])
+
+
+def methods(fake):
+    return [(e['method'], e['path'].rsplit('/', 1)[-1] if e['method'] != 'GET' or '/job/' in e['path'] else 'list')
+            for e in fake.log]
+
+
+# ----- create ----------------------------------------------------------------------------------------------
+
+def test_create_obs_posts_the_documented_body_waits_for_the_job_and_rereads():
+    fake = FakeDws()
+    result = run(fake, obs_params())
+    assert result['changed'] is True
+    post = fake.writes()[0]
+    assert post['body'] == {'type': 'OBS', 'data_source_name': 'obs_src1', 'user_name': 'DWSAccessOBS',
+                            'connect_info': 'gaussdb', 'description': 'demo'}
+    assert result['job']['status'] == 'SUCCESS'
+    assert result['ext_data_source']['configure_status'] == 'ACTIVE'
+    assert result['ext_data_source']['user_name'] == 'DWSAccessOBS'
+    assert all(e['auth_ok'] for e in fake.log)
+    assert [e['method'] for e in fake.log] == ['GET', 'POST', 'GET', 'GET', 'GET']  # list, post, 2 polls, re-list
+
+
+def test_create_mrs_sends_the_password_but_never_returns_it():
+    fake = FakeDws()
+    result = run(fake, mrs_params(), diff=True)
+    assert fake.writes()[0]['body'] == {'type': 'MRS', 'data_source_name': 'mrs_src1', 'data_source_id': MRS_CLUSTER,
+                                        'user_name': 'mrs_user', 'user_pwd': PASSWORD}
+    assert result['changed'] is True
+    assert PASSWORD not in repr(result)
+    assert result['diff']['before'] == {}
+    assert result['diff']['after'] == {'name': 'mrs_src1', 'type': 'MRS', 'user_name': 'mrs_user',
+                                       'data_source_id': MRS_CLUSTER}
+
+
+def test_reboot_is_sent_on_create_only_when_true():
+    fake = FakeDws()
+    run(fake, obs_params(reboot=True))
+    assert fake.writes()[0]['body']['reboot'] is True
+
+
+@pytest.mark.parametrize('missing, message', [
+    (dict(agency=None), 'agency'), (dict(connect_info=None), 'connect_info'), (dict(name=None, id=None), 'name'),
+])
+def test_creating_obs_needs_its_fields(missing, message):
+    fake = FakeDws()
+    p = obs_params(**missing)
+    if p['name'] is None:
+        p['id'] = None
+    with pytest.raises(InputError, match=message):
+        run(fake, p)
+    assert fake.writes() == []
+
+
+def test_creating_mrs_needs_the_password():
+    fake = FakeDws()
+    with pytest.raises(InputError, match='required: user_password'):
+        run(fake, mrs_params(user_password=None))
+    assert fake.writes() == []
+
+
+def test_creating_without_type_is_refused_after_looking_in_both_types():
+    fake = FakeDws()
+    with pytest.raises(InputError, match='type is required'):
+        run(fake, obs_params(type=None))
+    assert [e['query'] for e in fake.log] == ['type=OBS', 'type=MRS']
+
+
+# ----- idempotency and updates -----------------------------------------------------------------------------
+
+def test_an_equal_source_is_one_list_request_and_no_write():
+    fake = FakeDws([obs_source()])
+    result = run(fake, obs_params())
+    assert result['changed'] is False
+    assert len(fake.log) == 1 and fake.log[0]['query'] == 'type=OBS'
+    assert result['ext_data_source']['id'] == OBS_ID
+    assert 'job' not in result
+
+
+def test_an_equal_mrs_source_ignores_the_password():
+    fake = FakeDws([mrs_source()])
+    result = run(fake, mrs_params(user_password='a different one'))
+    assert result['changed'] is False and fake.writes() == []
+
+
+def test_statuses_sent_as_codes_are_understood():
+    fake = FakeDws([obs_source()], status_format='code')
+    result = run(fake, obs_params())
+    assert result['changed'] is False
+    assert result['ext_data_source']['configure_status'] == '200'  # returned as the API sent it
+    fake = FakeDws(status_format='code')
+    result = run(fake, obs_params())
+    assert result['changed'] is True and result['ext_data_source']['configure_status'] == '200'
+
+
+def test_an_agency_change_is_one_put_with_the_reconfigure_body():
+    fake = FakeDws([obs_source()])
+    result = run(fake, obs_params(agency='NewAgency'), diff=True)
+    assert result['changed'] is True
+    writes = fake.writes()
+    assert len(writes) == 1 and writes[0]['method'] == 'PUT' and writes[0]['path'].endswith('/' + OBS_ID)
+    assert writes[0]['body'] == {'reconfigure': {'reboot': False, 'agency': 'NewAgency'}}
+    assert result['ext_data_source']['user_name'] == 'NewAgency'
+    assert result['diff'] == {'before': {'name': 'obs_src1', 'type': 'OBS', 'user_name': 'DWSAccessOBS',
+                                         'connect_info': 'gaussdb', 'description': 'demo'},
+                              'after': {'name': 'obs_src1', 'type': 'OBS', 'user_name': 'NewAgency',
+                                        'connect_info': 'gaussdb', 'description': 'demo'}}
+    assert result['job']['status'] == 'SUCCESS'
+
+
+def test_reboot_true_goes_with_an_agency_change():
+    fake = FakeDws([obs_source()])
+    run(fake, obs_params(agency='NewAgency', reboot=True))
+    assert fake.writes()[0]['body'] == {'reconfigure': {'reboot': True, 'agency': 'NewAgency'}}
+
+
+def test_reboot_alone_changes_nothing():
+    fake = FakeDws([obs_source()])
+    result = run(fake, obs_params(reboot=True))
+    assert result['changed'] is False and fake.writes() == []
+
+
+def test_only_given_options_are_compared():
+    fake = FakeDws([obs_source(description='something else')])
+    result = run(fake, params(name='obs_src1', type='OBS'))
+    assert result['changed'] is False and len(fake.log) == 1
+
+
+def test_found_by_id_without_type_stops_at_the_first_listing():
+    fake = FakeDws([obs_source()])
+    result = run(fake, params(id=OBS_ID, agency='DWSAccessOBS'))
+    assert result['changed'] is False
+    assert [e['query'] for e in fake.log] == ['type=OBS']
+
+
+def test_found_by_name_without_type_lists_both_and_uses_the_found_type():
+    fake = FakeDws([mrs_source()])
+    result = run(fake, params(name='mrs_src1', user_name='mrs_user'))
+    assert result['changed'] is False
+    assert [e['query'] for e in fake.log] == ['type=OBS', 'type=MRS']
+
+
+def test_options_of_the_other_type_are_refused_once_the_type_is_known():
+    fake = FakeDws([mrs_source()])
+    with pytest.raises(InputError, match='agency .*only apply to OBS.* MRS'):
+        run(fake, params(name='mrs_src1', agency='abcde'))
+    assert fake.writes() == []
+
+
+def test_the_same_name_in_both_types_is_ambiguous_without_type():
+    fake = FakeDws([obs_source(name='twin'), mrs_source(name='twin')])
+    with pytest.raises(DsopsError, match='2 data sources named .twin.'):
+        run(fake, params(name='twin'))
+
+
+def test_an_unknown_id_with_state_present_is_an_error():
+    fake = FakeDws()
+    with pytest.raises(InputError, match='No OBS data source with id'):
+        run(fake, obs_params(id='99999999-0000-0000-0000-000000000000'))
+    assert fake.writes() == []
+
+
+def test_a_source_whose_creation_failed_is_reported():
+    fake = FakeDws([obs_source(configure_status='FAILED', status='CREATE_FAILED', fail_reason='no agency')])
+    with pytest.raises(DsopsError, match='creation failed .*no agency.*state=absent'):
+        run(fake, obs_params())
+
+
+# ----- check mode ------------------------------------------------------------------------------------------
+
+def test_check_mode_create_predicts_and_only_lists():
+    fake = FakeDws()
+    result = run(fake, mrs_params(), check_mode=True, diff=True)
+    assert result['changed'] is True
+    assert [e['method'] for e in fake.log] == ['GET']
+    assert result['ext_data_source'] == {'name': 'mrs_src1', 'type': 'MRS', 'user_name': 'mrs_user',
+                                         'data_source_id': MRS_CLUSTER}
+    assert 'job' not in result
+
+
+def test_check_mode_update_predicts_the_new_agency_without_writing():
+    fake = FakeDws([obs_source()])
+    result = run(fake, obs_params(agency='NewAgency'), check_mode=True)
+    assert result['changed'] is True and fake.writes() == []
+    assert result['ext_data_source']['user_name'] == 'NewAgency'
+    assert fake.sources[OBS_ID]['user_name'] == 'DWSAccessOBS'
+
+
+def test_check_mode_delete_writes_nothing():
+    fake = FakeDws([obs_source()])
+    result = run(fake, obs_params(state='absent'), check_mode=True)
+    assert result['changed'] is True and fake.writes() == [] and result['ext_data_source'] == {}
+
+
+def test_check_mode_still_validates_a_create():
+    fake = FakeDws()
+    with pytest.raises(InputError, match='user_password'):
+        run(fake, mrs_params(user_password=None), check_mode=True)
+
+
+# ----- create-only conflicts and recreate ------------------------------------------------------------------
+
+def test_a_create_only_difference_fails_naming_each_field_and_writes_nothing():
+    fake = FakeDws([obs_source()])
+    with pytest.raises(ConflictError) as info:
+        run(fake, obs_params(connect_info='analytics', description='other'))
+    text = str(info.value)
+    assert "connect_info: current 'gaussdb', desired 'analytics'" in text
+    assert "description: current 'demo', desired 'other'" in text
+    assert 'recreate=true' in text
+    assert info.value.conflicts['connect_info'] == {'current': 'gaussdb', 'desired': 'analytics'}
+    assert fake.writes() == []
+
+
+def test_mrs_user_name_is_create_only():
+    fake = FakeDws([mrs_source()])
+    with pytest.raises(ConflictError, match="user_name: current 'mrs_user', desired 'other_user'"):
+        run(fake, mrs_params(user_name='other_user'))
+    assert fake.writes() == []
+
+
+def test_recreate_deletes_waits_and_creates_with_the_desired_values():
+    fake = FakeDws([obs_source()])
+    result = run(fake, obs_params(connect_info='analytics', agency='NewAgency', recreate=True), diff=True)
+    assert result['changed'] is True
+    writes = fake.writes()
+    assert [w['method'] for w in writes] == ['DELETE', 'POST']
+    assert writes[1]['body'] == {'type': 'OBS', 'data_source_name': 'obs_src1', 'user_name': 'NewAgency',
+                                 'connect_info': 'analytics', 'description': 'demo'}
+    # the POST came after the delete job finished
+    post_index = fake.log.index(writes[1])
+    assert fake.calls(kind='job') and fake.log[post_index - 1]['path'].find('/job/') > 0
+    assert result['ext_data_source']['connect_info'] == 'analytics'
+    assert result['ext_data_source']['id'] != OBS_ID
+    assert result['diff']['before']['connect_info'] == 'gaussdb'
+    assert result['diff']['after']['connect_info'] == 'analytics'
+
+
+def test_recreate_waits_for_the_delete_even_with_wait_false():
+    fake = FakeDws([obs_source()])
+    result = run(fake, obs_params(connect_info='analytics', recreate=True, wait=False))
+    assert [w['method'] for w in fake.writes()] == ['DELETE', 'POST']
+    assert result['job'] == {'job_id': list(fake.jobs)[-1]}  # the create job, not waited for
+
+
+def test_recreate_of_mrs_needs_the_password_before_deleting():
+    fake = FakeDws([mrs_source()])
+    with pytest.raises(InputError, match='user_password'):
+        run(fake, mrs_params(description='new', user_password=None, recreate=True))
+    assert fake.writes() == []
+
+
+def test_recreate_of_mrs_carries_the_password():
+    fake = FakeDws([mrs_source()])
+    run(fake, mrs_params(description='new', recreate=True))
+    assert fake.writes()[1]['body']['user_pwd'] == PASSWORD
+
+
+# ----- delete ----------------------------------------------------------------------------------------------
+
+def test_absent_deletes_and_waits_then_absent_again_is_unchanged():
+    fake = FakeDws([obs_source()])
+    result = run(fake, params(name='obs_src1', type='OBS', state='absent'), diff=True)
+    assert result['changed'] is True and result['ext_data_source'] == {}
+    assert [w['method'] for w in fake.writes()] == ['DELETE']
+    assert result['job']['status'] == 'SUCCESS'
+    assert result['diff']['after'] == {} and result['diff']['before']['name'] == 'obs_src1'
+    assert fake.sources == {}
+    again = run(fake, params(name='obs_src1', type='OBS', state='absent'))
+    assert again['changed'] is False and len(fake.writes()) == 1
+
+
+def test_a_source_gone_between_read_and_delete_counts_as_deleted():
+    fake = FakeDws([obs_source()])
+    fake.inject('DELETE', None, status=404, body={'error_code': 'DWS.0015', 'error_msg': 'not found'})
+    result = run(fake, params(id=OBS_ID, type='OBS', state='absent'))
+    assert result['changed'] is True and 'job' not in result
+
+
+def test_deleted_entries_in_the_listing_count_as_absent():
+    fake = FakeDws([obs_source(configure_status='400', status='400')])
+    assert run(fake, params(name='obs_src1', type='OBS', state='absent'))['changed'] is False
+
+
+# ----- jobs ------------------------------------------------------------------------------------------------
+
+def test_wait_false_returns_the_job_id_at_once():
+    fake = FakeDws()
+    result = run(fake, obs_params(wait=False))
+    assert result['changed'] is True
+    job_id = list(fake.jobs)[0]
+    assert result['job'] == {'job_id': job_id}
+    assert fake.calls(kind='job') == []
+    assert result['ext_data_source']['id'] == fake.by_name('obs_src1')[0]['id']
+
+
+def test_a_failed_job_fails_with_its_details():
+    fake = FakeDws([obs_source()])
+    fake.job_outcome, fake.job_failed = 'FAIL', ('DWS.5555', 'agency missing')
+    with pytest.raises(JobError) as info:
+        run(fake, obs_params(agency='NewAgency'))
+    assert 'DWS.5555' in str(info.value) and 'agency missing' in str(info.value)
+    assert info.value.fail_kwargs()['job']['job_id'] == list(fake.jobs)[0]
+
+
+def test_a_hanging_job_times_out_with_its_id():
+    fake = FakeDws(job_polls=10 ** 6)
+    with pytest.raises(JobError) as info:
+        run(fake, obs_params(wait_timeout=5))
+    assert list(fake.jobs)[0] in str(info.value) and 'RUNNING' in str(info.value)
+
+
+# ----- ambiguous writes ------------------------------------------------------------------------------------
+
+def test_a_503_on_create_rechecks_then_creates_exactly_once():
+    fake = FakeDws()
+    fake.inject('POST', None, status=503, body={'error_code': 'DWS.0005', 'error_msg': 'unavailable'})
+    result = run(fake, obs_params())
+    assert result['changed'] is True
+    assert [w['method'] for w in fake.writes()] == ['POST', 'POST']
+    assert len(fake.by_name('obs_src1')) == 1
+
+
+def test_a_lost_create_response_is_not_repeated_and_the_source_is_awaited():
+    fake = FakeDws()
+    fake.inject('POST', None, exc=transport_error(), apply=True)
+    fake.settle_on_list = True
+    result = run(fake, obs_params())
+    assert [w['method'] for w in fake.writes()] == ['POST']
+    assert len(fake.by_name('obs_src1')) == 1
+    # no job id: the listing is polled until the source leaves CREATING
+    assert fake.calls(kind='job') == []
+    assert result['changed'] is True and 'job' not in result
+    assert result['ext_data_source']['configure_status'] == 'ACTIVE'
+
+
+def test_a_lost_put_response_that_took_effect_is_not_repeated():
+    fake = FakeDws([obs_source()])
+    fake.job_polls = 0
+    fake.settle_on_list = True
+    fake.inject('PUT', None, status=502, body={'error_code': 'DWS.9999', 'error_msg': 'bad gateway'}, apply=True)
+    result = run(fake, obs_params(agency='NewAgency'))
+    assert [w['method'] for w in fake.writes()] == ['PUT']
+    assert result['changed'] is True
+    assert result['ext_data_source']['user_name'] == 'NewAgency'
+
+
+def test_a_lost_put_response_that_did_not_take_effect_is_repeated():
+    fake = FakeDws([obs_source()])
+    fake.inject('PUT', None, status=504, body={'error_code': 'DWS.9999', 'error_msg': 'gateway timeout'})
+    result = run(fake, obs_params(agency='NewAgency'))
+    assert [w['method'] for w in fake.writes()] == ['PUT', 'PUT']
+    assert result['ext_data_source']['user_name'] == 'NewAgency'
+
+
+def test_a_lost_delete_response_is_not_repeated_when_the_source_is_deleting():
+    fake = FakeDws([obs_source()])
+    fake.inject('DELETE', None, exc=transport_error(), apply=True)
+    with pytest.raises(JobError, match='did not settle'):
+        run(fake, params(name='obs_src1', type='OBS', state='absent', wait_timeout=3))
+    assert [w['method'] for w in fake.writes()] == ['DELETE']
+
+
+def test_a_lost_delete_response_is_repeated_when_the_source_is_still_there():
+    fake = FakeDws([obs_source()])
+    fake.inject('DELETE', None, exc=transport_error())
+    result = run(fake, params(name='obs_src1', type='OBS', state='absent'))
+    assert [w['method'] for w in fake.writes()] == ['DELETE', 'DELETE']
+    assert result['changed'] is True and fake.sources == {}
+
+
+def test_a_concurrent_operation_once_is_retried():
+    fake = FakeDws([obs_source()])
+    fake.inject('PUT', None, status=409, body={'error_code': 'DWS.0011', 'error_msg': 'busy'})
+    result = run(fake, obs_params(agency='NewAgency'))
+    assert result['changed'] is True
+    assert [w['method'] for w in fake.writes()] == ['PUT', 'PUT']
+
+
+def test_an_auth_failure_makes_no_write():
+    fake = FakeDws()
+    with pytest.raises(ApiError, match='APIGW.0301'):
+        run(fake, obs_params(secret_key='not-the-secret'))
+    assert fake.writes() == []
+
+
+# ----- input validation ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('override, message', [
+    (dict(name='bad-name'), 'name .* is not valid'),
+    (dict(name='x' * 65), 'name .* is not valid'),
+    (dict(agency='ab'), 'agency .* 3 to 20'),
+    (dict(agency='a' * 21), 'agency .* 3 to 20'),
+    (dict(description='a=b'), 'must not contain'),
+    (dict(description='x' * 257), 'at most 256'),
+    (dict(user_name='mrs_user'), 'user_name only apply to MRS'),
+    (dict(wait_timeout=0), 'wait_timeout'),
+    (dict(cluster_id=' '), 'cluster_id must not be empty'),
+    (dict(endpoint=None, region=None), 'region'),
+    (dict(retries=-1), 'retries'),
+    (dict(timeout=0), 'timeout'),
+    (dict(access_key=None), 'together'),
+    (dict(auth_token='tok'), 'not both'),
+])
+def test_bad_input_fails_before_any_request(override, message):
+    fake = FakeDws()
+    with pytest.raises(InputError, match=message):
+        run(fake, obs_params(**override))
+    assert fake.log == []
+
+
+def test_sanitize_removes_passwords():
+    assert sanitize_data_source({'name': 'a', 'user_pwd': 'x', 'password': 'y'}) == {'name': 'a'}
+    assert sanitize_data_source(None) == {}
+
+
+# ----- info --------------------------------------------------------------------------------------------------
+
+def info(fake, **kw):
+    p = params(**kw)
+    client = build_client(p, transport=HttpTransport(session=fake))
+    return gather(client, p)
+
+
+def test_info_lists_both_types_without_type():
+    fake = FakeDws([obs_source(), mrs_source()])
+    result = info(fake)
+    assert result['changed'] is False
+    assert sorted(s['name'] for s in result['ext_data_sources']) == ['mrs_src1', 'obs_src1']
+    assert [e['query'] for e in fake.log] == ['type=OBS', 'type=MRS']
+
+
+def test_info_with_type_and_name_is_one_request():
+    fake = FakeDws([obs_source(), obs_source(id='x2', name='other')])
+    result = info(fake, type='OBS', name='other')
+    assert [s['id'] for s in result['ext_data_sources']] == ['x2']
+    assert len(fake.log) == 1 and fake.writes() == []
+
+
+def test_info_by_id_and_name_must_match_both():
+    fake = FakeDws([obs_source()])
+    assert info(fake, id=OBS_ID, name='nope')['ext_data_sources'] == []
+    assert len(info(fake, id=OBS_ID.upper())['ext_data_sources']) == 1

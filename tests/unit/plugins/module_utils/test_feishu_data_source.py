@@ -1,0 +1,352 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the dsops.cloud collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Feishu data source adapter run through the shared lifecycle (resource.ensure).
+
+Only the network is fake (a requests session); the client, the adapter and the
+reconcile core are the real ones.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import pytest
+
+from ansible_collections.dsops.cloud.plugins.module_utils.errors import ConflictError, DsopsError, InputError
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu_client import FeishuClient
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu_data_source import (
+    FeishuDataSourceAdapter, desired_fields, ensure_data_source, gather_data_sources, sanitize_data_source)
+from ansible_collections.dsops.cloud.plugins.module_utils.transport import HttpTransport, RetryPolicy
+from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.test_feishu_fake_api import (
+    APP_ID, APP_SECRET, COLLECTION, FakeFeishu, FakeResponse, error, read_timeout)
+
+__metaclass__ = type
+
+DS_ID = '7300000000000000001'
+EXISTING = {
+    'id': DS_ID, 'name': 'Tickets', 'state': 1, 'description': 'Helpdesk tickets',
+    'i18n_name': {'zh_cn': '工单'}, 'schema_id': 'ticket_schema', 'connect_type': 0,
+}
+OPTION_NAMES = ('state', 'id', 'name', 'online', 'description', 'icon_url', 'i18n_name', 'i18n_description',
+                'enable_answer', 'connector_param', 'template', 'schema_id', 'searchable_fields', 'connect_type',
+                'data_source_app_id')
+
+
+def options(**given):
+    """Module params as AnsibleModule would hand them over: every option present, unset ones None."""
+    values = dict((name, None) for name in OPTION_NAMES)
+    values['state'] = 'present'
+    values.update(given)
+    return values
+
+
+def client_for(fake, retries=3):
+    policy = RetryPolicy(retries=retries, sleep=lambda seconds: None, rand=lambda: 0.0)
+    return FeishuClient(HttpTransport(session=fake), policy, base_url='http://fake', app_id=APP_ID,
+                        app_secret=APP_SECRET)
+
+
+def run(fake, check_mode=False, diff=True, **given):
+    adapter = FeishuDataSourceAdapter(client_for(fake), options(**given))
+    return ensure_data_source(adapter, check_mode=check_mode, want_diff=diff)
+
+
+def existing_fake(**extra):
+    item = dict(EXISTING)
+    item.update(extra)
+    return FakeFeishu([item])
+
+
+# ----- option mapping --------------------------------------------------------------------------------
+
+def test_options_map_to_api_fields_and_unset_options_are_left_out():
+    desired = desired_fields(options(
+        name='T', online=True, data_source_app_id='cli_x', connect_type='callback', searchable_fields=['a'],
+        i18n_name={'zh_cn': None, 'en_us': 'T', 'ja_jp': None},
+        connector_param={'callback_endpoint': 'https://cb.example', 'callback_user_id_type': 'union_id'}))
+    assert desired == {'name': 'T', 'state': 0, 'app_id': 'cli_x', 'connect_type': 1, 'searchable_fields': ['a'],
+                       'i18n_name': {'en_us': 'T'},
+                       'connector_param': {'callback_endpoint': 'https://cb.example', 'callback_user_id_type': 3}}
+    assert desired_fields(options(online=False, connect_type='default')) == {'state': 1, 'connect_type': 0}
+    assert desired_fields(options(i18n_name={'zh_cn': None, 'en_us': None, 'ja_jp': None})) == {}
+
+
+@pytest.mark.parametrize('given,words', [
+    ({'id': '73e5'}, 'string of digits'),
+    ({'id': '-1'}, 'string of digits'),
+    ({'name': '  '}, 'name must not be empty'),
+    ({'name': 'T', 'connector_param': {'callback_endpoint': 'ftp://x', 'callback_user_id_type': None}},
+     'callback_endpoint'),
+    ({'name': 'T', 'searchable_fields': ['a', '']}, 'searchable_fields'),
+])
+def test_bad_options_fail_before_any_request(given, words):
+    fake = FakeFeishu()
+    with pytest.raises(InputError, match=words):
+        run(fake, **given)
+    assert fake.log == []
+
+
+# ----- present -----------------------------------------------------------------------------------------
+
+def test_create_when_absent_sends_every_given_field_once():
+    fake = FakeFeishu()
+    i18n_name = {'zh_cn': '工单', 'en_us': None, 'ja_jp': None}
+    result = run(fake, name='Tickets', online=True, description='d', i18n_name=i18n_name)
+    assert result['changed'] is True
+    assert [w.method for w in fake.writes] == ['POST']
+    assert fake.writes[0].body == {'name': 'Tickets', 'state': 0, 'description': 'd', 'i18n_name': {'zh_cn': '工单'}}
+    assert result['data_source']['id'] in fake.data_sources
+    assert result['diff'] == {'before': {}, 'after': {'name': 'Tickets', 'state': 0, 'description': 'd',
+                                                      'i18n_name': {'zh_cn': '工单'}}}
+
+
+def test_same_options_again_write_nothing():
+    fake = existing_fake()
+    result = run(fake, name='Tickets', online=False, description='Helpdesk tickets', schema_id='ticket_schema',
+                 connect_type='default', i18n_name={'zh_cn': '工单', 'en_us': None, 'ja_jp': None})
+    assert result['changed'] is False
+    assert fake.writes == []
+    assert result['data_source']['id'] == DS_ID
+    assert result['diff']['before'] == result['diff']['after']
+
+
+def test_a_changed_field_is_patched_alone():
+    fake = existing_fake()
+    result = run(fake, name='Tickets', description='New text', online=False)
+    assert result['changed'] is True
+    assert [(w.method, w.path, w.body) for w in fake.writes] == [
+        ('PATCH', COLLECTION + '/' + DS_ID, {'description': 'New text'})]
+    assert result['data_source']['description'] == 'New text'
+    assert result['diff'] == {'before': {'name': 'Tickets', 'state': 1, 'description': 'Helpdesk tickets'},
+                              'after': {'name': 'Tickets', 'state': 1, 'description': 'New text'}}
+
+
+def test_a_new_locale_keeps_the_others_by_sending_the_merged_object():
+    fake = existing_fake()
+    result = run(fake, id=DS_ID, i18n_name={'en_us': 'Tickets', 'zh_cn': None, 'ja_jp': None})
+    assert fake.writes[0].body == {'i18n_name': {'zh_cn': '工单', 'en_us': 'Tickets'}}
+    assert fake.data_sources[DS_ID]['i18n_name'] == {'zh_cn': '工单', 'en_us': 'Tickets'}
+    assert result['changed'] is True
+
+
+def test_connector_param_keys_not_given_are_kept():
+    fake = existing_fake(connector_param={'callback_endpoint': 'https://a.example', 'callback_user_id_type': 2})
+    run(fake, id=DS_ID, connector_param={'callback_endpoint': 'https://b.example', 'callback_user_id_type': None})
+    assert fake.writes[0].body == {'connector_param': {'callback_endpoint': 'https://b.example',
+                                                       'callback_user_id_type': 2}}
+
+
+def test_steady_state_by_id_costs_one_token_call_and_one_get():
+    fake = existing_fake()
+    result = run(fake, id=DS_ID, name='Tickets', description='Helpdesk tickets')
+    assert result['changed'] is False
+    assert [(s.method, s.path) for s in fake.log] == [('POST', '/open-apis/auth/v3/tenant_access_token/internal'),
+                                                      ('GET', COLLECTION + '/' + DS_ID)]
+
+
+def test_lookup_by_name_lists_every_page_and_matches_exactly():
+    items = [{'id': str(7300000000000000100 + i), 'name': 'other-%d' % i} for i in range(60)]
+    items.append({'id': '7300000000000000999', 'name': 'Tickets'})
+    items.append({'id': '7300000000000000998', 'name': 'tickets'})
+    fake = FakeFeishu(items)
+    result = run(fake, name='Tickets')
+    assert result['data_source']['id'] == '7300000000000000999'
+    assert len(fake.requests_to('GET')) == 2
+    assert fake.writes == []
+
+
+def test_two_data_sources_with_the_name_fail_naming_both_ids():
+    fake = FakeFeishu([{'id': '11', 'name': 'Tickets'}, {'id': '12', 'name': 'Tickets'}])
+    with pytest.raises(InputError, match=r'ids 11, 12'):
+        run(fake, name='Tickets', description='x')
+    assert fake.writes == []
+
+
+def test_an_unknown_id_fails_cleanly_for_present():
+    fake = FakeFeishu()
+    with pytest.raises(InputError, match='7300000000000000042 does not exist'):
+        run(fake, id='7300000000000000042', name='Tickets')
+    assert fake.writes == []
+
+
+def test_a_create_only_difference_fails_naming_field_current_and_desired_and_writes_nothing():
+    fake = existing_fake()
+    with pytest.raises(ConflictError) as info:
+        run(fake, id=DS_ID, description='changed too', schema_id='other_schema', connect_type='callback')
+    text = str(info.value)
+    assert "schema_id: current 'ticket_schema', desired 'other_schema'" in text
+    assert 'connect_type: current 0, desired 1' in text
+    assert info.value.conflicts['schema_id'] == {'current': 'ticket_schema', 'desired': 'other_schema'}
+    assert fake.writes == []
+
+
+def test_a_create_only_field_unset_on_the_server_is_also_a_conflict():
+    fake = existing_fake()
+    with pytest.raises(ConflictError, match="app_id: current unset, desired 'cli_other'"):
+        run(fake, id=DS_ID, data_source_app_id='cli_other')
+
+
+def test_patch_answered_no_change_is_reported_unchanged():
+    fake = existing_fake()
+    fake.fail('PATCH', COLLECTION + '/', error(400, 1271003, 'no change'))
+    result = run(fake, id=DS_ID, description='other')
+    assert result['changed'] is False
+    assert result['diff']['after'] == result['diff']['before']
+    assert result['data_source']['description'] == 'Helpdesk tickets'
+
+
+def test_values_that_do_not_stick_fail_verify_after_write():
+    fake = existing_fake()
+    stale = dict(EXISTING)
+    fake.fail('PATCH', COLLECTION + '/', FakeResponse(200, {'code': 0, 'data': {'data_source': stale}}))
+    with pytest.raises(DsopsError, match="description: sent 'other', now 'Helpdesk tickets'"):
+        run(fake, id=DS_ID, description='other')
+
+
+def test_token_expiry_mid_run_is_survived():
+    fake = existing_fake()
+    fake.fail('PATCH', COLLECTION + '/', error(400, 99991663, 'Invalid access token'))
+    result = run(fake, id=DS_ID, description='other')
+    assert result['changed'] is True
+    assert len(fake.token_calls) == 2
+    assert len(fake.requests_to('PATCH')) == 2
+
+
+# ----- never a blind second create -------------------------------------------------------------------------
+
+def test_a_create_whose_answer_was_lost_is_adopted_not_repeated():
+    fake = FakeFeishu()
+    fake.fail('POST', COLLECTION + '$', exception=read_timeout(), apply=True)
+    result = run(fake, name='Tickets', online=True)
+    assert [w.method for w in fake.writes] == ['POST']
+    assert len(fake.data_sources) == 1
+    assert result['changed'] is True and result['data_source']['name'] == 'Tickets'
+
+
+def test_without_an_answer_the_look_up_waits_as_long_as_the_timeout_first():
+    fake = FakeFeishu()
+    fake.fail('POST', COLLECTION + '$', exception=read_timeout(), apply=True)
+    adapter = FeishuDataSourceAdapter(client_for(fake), options(name='Tickets'))
+    adapter.client.transport.timeout = 7
+    waits = []
+    adapter.client.retry.sleep = waits.append
+    ensure_data_source(adapter)
+    assert waits == [7.0]
+    assert [s.method for s in fake.log[-2:]] == ['POST', 'GET']
+
+
+def test_a_create_refused_by_a_server_error_is_sent_again_after_looking():
+    fake = FakeFeishu()
+    fake.fail('POST', COLLECTION + '$', error(500, 1270001, 'internal error'))
+    result = run(fake, name='Tickets')
+    assert [w.method for w in fake.writes] == ['POST', 'POST']
+    lists_between = [s for s in fake.log[fake.log.index(fake.writes[0]):] if s.method == 'GET']
+    assert lists_between, 'the name must be looked up before the create is sent again'
+    assert len(fake.data_sources) == 1 and result['changed'] is True
+
+
+def test_an_adopted_create_that_differs_is_patched():
+    fake = FakeFeishu()
+
+    # the server created it without the description, then failed to answer
+    fake.fail('POST', COLLECTION + '$', exception=read_timeout(), effect=lambda: fake.seed({'name': 'Tickets'}))
+    result = run(fake, name='Tickets', description='d')
+    assert [w.method for w in fake.writes] == ['POST', 'PATCH']
+    assert fake.writes[1].body == {'description': 'd'}
+    assert result['data_source']['description'] == 'd'
+
+
+def test_ambiguous_creates_give_up_after_the_retry_budget():
+    fake = FakeFeishu()
+    fake.fail('POST', COLLECTION + '$', error(500, 1270003, 'call failed'), count=99)
+    with pytest.raises(DsopsError, match='1270003'):
+        run(fake, name='Tickets')
+    assert len(fake.requests_to('POST')) == 4  # first try + 3 (the retries budget)
+    assert fake.data_sources == {}
+
+
+# ----- check mode -------------------------------------------------------------------------------------------
+
+def test_check_mode_predicts_an_update_with_reads_only():
+    fake = existing_fake()
+    result = run(fake, check_mode=True, id=DS_ID, online=True)
+    assert result['changed'] is True
+    assert fake.writes == []
+    assert result['data_source']['state'] == 0 and result['data_source']['id'] == DS_ID
+    assert result['diff'] == {'before': {'state': 1}, 'after': {'state': 0}}
+
+
+def test_check_mode_predicts_a_create_with_the_server_defaults():
+    fake = FakeFeishu()
+    result = run(fake, check_mode=True, name='Tickets')
+    assert result['changed'] is True and fake.writes == []
+    assert result['data_source'] == {'name': 'Tickets', 'state': 1, 'template': 'search_common_card'}
+
+
+def test_check_mode_delete_writes_nothing():
+    fake = existing_fake()
+    result = run(fake, check_mode=True, id=DS_ID, state='absent')
+    assert result['changed'] is True and result['data_source'] == {}
+    assert fake.writes == [] and DS_ID in fake.data_sources
+
+
+# ----- absent -----------------------------------------------------------------------------------------------
+
+def test_absent_deletes_then_is_already_absent():
+    fake = existing_fake()
+    result = run(fake, name='Tickets', state='absent')
+    assert result['changed'] is True and result['data_source'] == {}
+    assert result['diff']['after'] == {} and result['diff']['before']['name'] == 'Tickets'
+    assert [(w.method, w.path) for w in fake.writes] == [('DELETE', COLLECTION + '/' + DS_ID)]
+    again = run(fake, name='Tickets', state='absent')
+    assert again['changed'] is False and len(fake.writes) == 1
+
+
+def test_absent_with_an_unknown_id_is_already_absent():
+    fake = FakeFeishu()
+    assert run(fake, id='7300000000000000042', state='absent')['changed'] is False
+    assert fake.writes == []
+
+
+def test_a_delete_answered_not_found_counts_as_done():
+    fake = existing_fake()
+    fake.fail('DELETE', COLLECTION + '/', error(400, 1270004, 'data source not found'))
+    assert run(fake, id=DS_ID, state='absent')['changed'] is True
+
+
+def test_absent_by_id_refuses_when_the_name_does_not_match():
+    fake = existing_fake()
+    with pytest.raises(InputError, match="named 'Tickets', not 'Wiki'"):
+        run(fake, id=DS_ID, name='Wiki', state='absent')
+    assert fake.writes == []
+
+
+# ----- output -----------------------------------------------------------------------------------------------
+
+def test_credentials_in_urls_are_masked_in_the_result_and_the_diff():
+    fake = existing_fake(connector_param={'callback_endpoint': 'https://user:pw@cb.example/x', 'callback_user_id_type': 1})
+    result = run(fake, id=DS_ID, icon_url='https://bot:hunter2@img.example/i.png')
+    assert result['data_source']['icon_url'] == 'https://********@img.example/i.png'
+    assert result['data_source']['connector_param']['callback_endpoint'] == 'https://********@cb.example/x'
+    assert 'hunter2' not in repr(result)
+    assert sanitize_data_source({'id': 5}) == {'id': '5'}
+
+
+# ----- info ---------------------------------------------------------------------------------------------------
+
+def info_options(**given):
+    values = {'id': None, 'name': None}
+    values.update(given)
+    return values
+
+
+def test_gather_by_id_by_name_or_all():
+    fake = FakeFeishu([dict(EXISTING), {'id': '7300000000000000002', 'name': 'Wiki'},
+                       {'id': '7300000000000000003', 'name': 'Wiki'}])
+    client = client_for(fake)
+    assert [d['id'] for d in gather_data_sources(client, info_options(id=DS_ID))] == [DS_ID]
+    wikis = gather_data_sources(client, info_options(name='Wiki'))
+    assert [d['id'] for d in wikis] == ['7300000000000000002', '7300000000000000003']
+    assert len(gather_data_sources(client, info_options())) == 3
+    assert gather_data_sources(client, info_options(id='7300000000000000042')) == []
+    assert gather_data_sources(client, info_options(id=DS_ID, name='Wiki')) == []
+    assert fake.writes == []

@@ -1,0 +1,220 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the dsops.cloud collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The module end to end in-process: argument spec, env fallbacks, masking, exit/fail.
+
+HTTP is faked at the transport boundary (``requests.Session``); everything else is real.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import json
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.dsops.cloud.plugins.module_utils import transport
+from ansible_collections.dsops.cloud.plugins.modules import dws_ext_data_source
+
+from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.dws_fake_api import (
+    AK, AUTH_TOKEN, CLUSTER, MRS_CLUSTER, PROJECT, SECURITY_TOKEN, SK, FakeDws)
+
+__metaclass__ = type
+
+OBS_ID = '66666666-7777-8888-9999-000000000000'
+PASSWORD = 'Mrs_Secret_123'
+ENV = {'HW_ACCESS_KEY': AK, 'HW_SECRET_KEY': SK, 'HW_PROJECT_ID': PROJECT,
+       'HW_DWS_ENDPOINT': 'https://dws.example.test'}
+CLEARED = ('HW_ACCESS_KEY', 'HUAWEICLOUD_SDK_AK', 'HW_SECRET_KEY', 'HUAWEICLOUD_SDK_SK', 'HW_SECURITY_TOKEN',
+           'HW_AUTH_TOKEN', 'HW_PROJECT_ID', 'HW_REGION_NAME', 'HW_DWS_ENDPOINT')
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    api = FakeDws([{'id': OBS_ID, 'name': 'obs_src1', 'type': 'OBS', 'user_name': 'DWSAccessOBS',
+                    'connect_info': 'gaussdb', 'description': 'demo'}])
+    monkeypatch.setattr(transport.requests, 'Session', lambda: api)
+    monkeypatch.setattr('time.sleep', lambda seconds: None)
+    for name in CLEARED:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    return api
+
+
+def run_module(args, capsys, check_mode=False, diff=False):
+    args = dict(args)
+    if check_mode:
+        args['_ansible_check_mode'] = True
+    if diff:
+        args['_ansible_diff'] = True
+    with patch_module_args(args):
+        with pytest.raises(SystemExit) as exit_info:
+            dws_ext_data_source.main()
+    out = capsys.readouterr().out
+    result = json.loads(out)
+    result['_rc'] = exit_info.value.code
+    result['_raw'] = out
+    return result
+
+
+OBS = {'cluster_id': CLUSTER, 'name': 'obs_src1', 'type': 'OBS', 'agency': 'DWSAccessOBS', 'connect_info': 'gaussdb'}
+
+
+def test_credentials_and_endpoint_come_from_the_environment(fake, capsys):
+    result = run_module(OBS, capsys)
+    assert result['_rc'] == 0 and result['changed'] is False
+    assert fake.log[0]['url'].startswith('https://dws.example.test/v1.0/%s/' % PROJECT)
+    assert fake.log[0]['auth_ok'] is True
+
+
+def test_the_huaweicloud_sdk_variable_names_also_work(fake, capsys, monkeypatch):
+    monkeypatch.delenv('HW_ACCESS_KEY')
+    monkeypatch.delenv('HW_SECRET_KEY')
+    monkeypatch.setenv('HUAWEICLOUD_SDK_AK', AK)
+    monkeypatch.setenv('HUAWEICLOUD_SDK_SK', SK)
+    assert run_module(OBS, capsys)['changed'] is False
+
+
+def test_region_builds_the_default_endpoint(fake, capsys, monkeypatch):
+    monkeypatch.delenv('HW_DWS_ENDPOINT')
+    monkeypatch.setenv('HW_REGION_NAME', 'eu-west-101')
+    run_module(OBS, capsys)
+    assert fake.log[0]['url'].startswith('https://dws.eu-west-101.myhuaweicloud.eu/')
+
+
+def test_agency_change_with_diff(fake, capsys):
+    result = run_module(dict(OBS, agency='NewAgency'), capsys, diff=True)
+    assert result['changed'] is True
+    assert [w['body'] for w in fake.writes()] == [{'reconfigure': {'reboot': False, 'agency': 'NewAgency'}}]
+    assert result['diff']['before']['user_name'] == 'DWSAccessOBS'
+    assert result['diff']['after']['user_name'] == 'NewAgency'
+    assert result['job']['status'] == 'SUCCESS'
+    assert result['ext_data_source']['user_name'] == 'NewAgency'
+
+
+def test_no_diff_key_without_diff_mode(fake, capsys):
+    assert 'diff' not in run_module(dict(OBS, agency='NewAgency'), capsys)
+
+
+def test_check_mode_reads_only(fake, capsys):
+    result = run_module(dict(OBS, agency='NewAgency'), capsys, check_mode=True, diff=True)
+    assert result['changed'] is True and fake.writes() == []
+    assert result['ext_data_source']['user_name'] == 'NewAgency'
+
+
+def test_create_only_conflict_is_one_clean_failure(fake, capsys):
+    result = run_module(dict(OBS, connect_info='analytics'), capsys)
+    assert result['_rc'] == 1 and result['failed'] is True
+    assert "connect_info: current 'gaussdb', desired 'analytics'" in result['msg']
+    assert result['conflicts']['connect_info'] == {'current': 'gaussdb', 'desired': 'analytics'}
+    assert 'exception' not in result and fake.writes() == []
+
+
+def test_database_is_an_alias_of_connect_info(fake, capsys):
+    args = dict(OBS)
+    del args['connect_info']
+    args['database'] = 'gaussdb'
+    assert run_module(args, capsys)['changed'] is False
+
+
+def test_the_mrs_password_is_masked_everywhere(fake, capsys):
+    echoed = {'error_code': 'DWS.5003', 'error_msg': 'password %s is too weak' % PASSWORD}
+    fake.inject('POST', None, status=400, body=echoed)
+    args = {'cluster_id': CLUSTER, 'name': 'mrs_src1', 'type': 'MRS', 'mrs_cluster_id': MRS_CLUSTER,
+            'user_name': 'mrs_user', 'user_password': PASSWORD}
+    result = run_module(args, capsys)
+    assert result['_rc'] == 1 and 'DWS.5003' in result['msg']
+    assert PASSWORD not in result['_raw']
+    assert fake.writes()[0]['body']['user_pwd'] == PASSWORD
+
+
+def test_signatures_and_keys_are_masked_even_if_the_api_echoes_them(fake, capsys, monkeypatch):
+    class Echo(object):
+        """Answers with an error that quotes the request's Authorization header."""
+
+        def request(self, method, url, headers=None, **kwargs):
+            response = fake.request(method, url, headers=headers, **kwargs)
+            response.status_code = 400
+            response.content = json.dumps({'error_code': 'DWS.0001', 'error_msg': 'bad header %s; sk %s'
+                                           % (headers['Authorization'], SK)}).encode('utf-8')
+            return response
+
+    echo = Echo()
+    monkeypatch.setattr(transport.requests, 'Session', lambda: echo)
+    result = run_module(OBS, capsys)
+    assert result['_rc'] == 1
+    signature = fake.log[0]['headers']['Authorization']
+    assert signature not in result['_raw'] and SK not in result['_raw']
+    assert '********' in result['msg']
+
+
+def test_bad_secret_key_message(fake, capsys, monkeypatch):
+    monkeypatch.setenv('HW_SECRET_KEY', 'definitely-wrong-secret')
+    result = run_module(OBS, capsys)
+    assert result['_rc'] == 1
+    assert 'APIGW.0301' in result['msg'] and 'clock' in result['msg'] and 'request id' in result['msg']
+    assert result['error']['code'] == 'APIGW.0301' and result['error']['request_id']
+    assert 'definitely-wrong-secret' not in result['_raw']
+
+
+def test_security_token_from_the_environment(fake, capsys, monkeypatch):
+    fake.credentials[AK] = fake.credentials[AK]._replace(security_token=SECURITY_TOKEN)
+    monkeypatch.setenv('HW_SECURITY_TOKEN', SECURITY_TOKEN)
+    result = run_module(OBS, capsys)
+    assert result['_rc'] == 0 and fake.log[0]['auth_ok'] is True
+    assert SECURITY_TOKEN not in result['_raw']
+
+
+def test_auth_token_alone(fake, capsys, monkeypatch):
+    fake.auth_token = AUTH_TOKEN
+    monkeypatch.delenv('HW_ACCESS_KEY')
+    monkeypatch.delenv('HW_SECRET_KEY')
+    result = run_module(dict(OBS, auth_token=AUTH_TOKEN), capsys)
+    assert result['_rc'] == 0 and fake.log[0]['headers']['X-Auth-Token'] == AUTH_TOKEN
+
+
+def test_auth_token_and_access_keys_together_are_refused(fake, capsys):
+    result = run_module(dict(OBS, auth_token=AUTH_TOKEN), capsys)
+    assert result['_rc'] == 1 and 'not both' in result['msg'] and fake.log == []
+
+
+def test_missing_project_id_is_reported_by_the_argument_spec(fake, capsys, monkeypatch):
+    monkeypatch.delenv('HW_PROJECT_ID')
+    result = run_module(OBS, capsys)
+    assert result['_rc'] == 1 and 'project_id' in result['msg']
+
+
+def test_name_or_id_is_required(fake, capsys):
+    result = run_module({'cluster_id': CLUSTER, 'type': 'OBS'}, capsys)
+    assert result['_rc'] == 1 and 'name, id' in result['msg']
+
+
+def test_obs_and_mrs_options_are_mutually_exclusive(fake, capsys):
+    result = run_module(dict(OBS, user_password='x12345'), capsys)
+    assert result['_rc'] == 1 and 'mutually exclusive' in result['msg']
+    assert 'x12345' not in result['_raw']
+
+
+def test_absent_then_absent_again(fake, capsys):
+    args = {'cluster_id': CLUSTER, 'name': 'obs_src1', 'type': 'OBS', 'state': 'absent'}
+    first = run_module(args, capsys)
+    assert first['changed'] is True and first['ext_data_source'] == {} and first['job']['status'] == 'SUCCESS'
+    second = run_module(args, capsys)
+    assert second['changed'] is False and 'job' not in second
+    assert [w['method'] for w in fake.writes()] == ['DELETE']
+
+
+def test_a_failed_job_result_carries_the_job(fake, capsys):
+    fake.job_outcome, fake.job_failed = 'FAIL', ('DWS.5555', 'agency missing')
+    result = run_module(dict(OBS, agency='NewAgency'), capsys)
+    assert result['_rc'] == 1
+    assert 'DWS.5555' in result['msg'] and 'agency missing' in result['msg']
+    assert result['job']['job_id'] in result['msg'] and result['job']['status'] == 'FAIL'
+
+
+def test_wait_false(fake, capsys):
+    result = run_module(dict(OBS, agency='NewAgency', wait=False), capsys)
+    assert result['changed'] is True and set(result['job']) == {'job_id'}
+    assert fake.calls(kind='job') == []
