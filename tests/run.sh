@@ -2,7 +2,7 @@
 # The whole test suite: every quality gate, each step timed and reported.
 #   bash tests/run.sh              all steps
 #   bash tests/run.sh units lint   only the named steps
-# Steps: units ansible-test-units sanity lint docs integration build
+# Steps: units ansible-test-units sanity lint docs integration build importer perf
 # Exit status is non-zero when any step fails.  DSOPS_WORK (default ~/.cache/dsops-cloud)
 # holds the tool virtualenv and the working copy ansible-test needs.
 set -uo pipefail
@@ -11,7 +11,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=tests/venv.sh
 source "$REPO/tests/venv.sh"
 
-ALL_STEPS=(units ansible-test-units sanity lint docs integration build)
+ALL_STEPS=(units ansible-test-units sanity lint docs integration build importer perf)
 if [ $# -gt 0 ]; then STEPS=("$@"); else STEPS=("${ALL_STEPS[@]}"); fi
 
 T0=$SECONDS; PASSED=0; FAILED=0; SUMMARY=""
@@ -136,6 +136,8 @@ for name in "${STEPS[@]}"; do
     docs) step docs+changelog run_docs ;;
     integration) step integration run_integration ;;
     build) step build+ansible-doc run_build ;;
+    importer) step galaxy-importer bash tests/galaxy_importer.sh ;;
+    perf) step benchmark-quick python tests/perf/bench.py --quick ;;
     *) echo "unknown step: $name (known: ${ALL_STEPS[*]})" >&2; record "$name" FAIL 0 ;;
   esac
 done
