@@ -35,7 +35,7 @@ COPY_ROOT=$DSOPS_WORK/checkout
 COPY=$COPY_ROOT/ansible_collections/dsops/cloud
 rm -rf "$COPY_ROOT" && mkdir -p "$COPY"
 tar -C "$REPO" --exclude=./tests/output --exclude=./.ansible --exclude=./.pytest_cache \
-    --exclude=./collections --exclude=./dist --exclude='*/__pycache__' -cf - . | tar -C "$COPY" -xf -
+    --exclude=./collections --exclude=./dist --exclude='*/__pycache__' --exclude='.hypothesis' -cf - . | tar -C "$COPY" -xf -
 cd "$COPY" || exit 1
 export ANSIBLE_COLLECTIONS_PATH=$COPY_ROOT
 

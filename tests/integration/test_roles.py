@@ -1,0 +1,269 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the dsops.cloud collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The roles feishu_search_data_sources and dws_ext_data_sources through real ansible-playbook runs.
+
+Every test asserts on the sandbox's request log (what went over the wire) and on the
+recorded task results (whether the resource module ran, and for which items).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+FEISHU_ROLE = 'dsops.cloud.feishu_search_data_sources : '
+DWS_ROLE = 'dsops.cloud.dws_ext_data_sources : '
+READ, PLAN, APPLY = 'Read the current %s', 'Decide which data sources need a change', 'Apply the pending changes'
+FEISHU_READ = FEISHU_ROLE + READ % 'Feishu search data sources (one listing)'
+DWS_READ = DWS_ROLE + READ % 'external data sources (one listing per cluster)'
+PROJECT = '0123456789abcdef0123456789abcdef'
+CLUSTER = '11111111-2222-3333-4444-555555555555'
+MRS_CLUSTER = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee'
+MRS_PASSWORD = 'Role_Mrs_Password_77'
+
+
+def ops(entries):
+    return [entry['op'] for entry in entries]
+
+
+def status(run, task):
+    for entry in reversed(run.results):
+        if entry['task'] == task:
+            return entry['status']
+    raise KeyError(task)
+
+
+def run_ok(run_playbook, playbook, extra_vars, **kwargs):
+    run = run_playbook(playbook, extra_vars, **kwargs)
+    assert run.rc == 0, run.output
+    return run
+
+
+def module_calls(run, role):
+    """The items the resource module ran for (none when the apply loop was skipped)."""
+    return [item['item']['label'] for item in run.task(role + APPLY).get('results', [])]
+
+
+# ----- Feishu --------------------------------------------------------------------------------------------------------
+
+def feishu_seed(count):
+    return [{'name': 'Source %02d' % n, 'description': 'Data source number %d' % n, 'state': n % 2}
+            for n in range(count)]
+
+
+def feishu_items(count):
+    return [{'name': 'Source %02d' % n, 'description': 'Data source number %d' % n, 'online': n % 2 == 0}
+            for n in range(count)]
+
+
+def test_feishu_steady_state_on_30_is_one_listing_no_write_and_no_module_call(sandbox, run_playbook):
+    sandbox.seed_feishu(feishu_seed(30))
+    sandbox.clear_log()
+    run = run_ok(run_playbook, 'role_feishu', {'feishu_search_data_sources': feishu_items(30)})
+    # one token, one list page (30 < 50 per page), nothing else
+    assert ops(sandbox.requests('feishu')) == ['feishu.token', 'feishu.list']
+    assert sandbox.writes('feishu') == []
+    assert status(run, FEISHU_ROLE + APPLY) == 'skipped'
+    assert module_calls(run, FEISHU_ROLE) == []
+    assert run.task(FEISHU_ROLE + PLAN)['ansible_facts']['feishu_search_data_sources__plan']['counts'] == \
+        {'unchanged': 30}
+    assert run.task(FEISHU_ROLE + 'Record what the role did')['ansible_facts'][
+        'feishu_search_data_sources_result']['changed'] is False
+
+
+def test_feishu_one_change_in_30_is_exactly_one_patch(sandbox, run_playbook):
+    seeded = sandbox.seed_feishu(feishu_seed(30))
+    items = feishu_items(30)
+    items[7]['description'] = 'Changed description'
+    sandbox.clear_log()
+    run = run_ok(run_playbook, 'role_feishu', {'feishu_search_data_sources': items})
+    writes = sandbox.writes('feishu')
+    assert [(w['method'], w['path'].rsplit('/', 1)[-1], w['body']) for w in writes] == \
+        [('PATCH', seeded[7]['id'], {'description': 'Changed description'})]
+    # the module got the matched id, so it read one object instead of listing again
+    assert ops(sandbox.requests('feishu')) == ['feishu.token', 'feishu.list', 'feishu.token', 'feishu.get',
+                                               'feishu.patch']
+    assert module_calls(run, FEISHU_ROLE) == ["update 'Source 07' (id %s): description" % seeded[7]['id']]
+
+
+def test_feishu_check_mode_and_diff_through_the_role_write_nothing(sandbox, run_playbook):
+    seeded = sandbox.seed_feishu(feishu_seed(3))
+    items = feishu_items(3) + [{'name': 'Brand new', 'online': True}]
+    items[1]['online'] = True
+    sandbox.clear_log()
+    run = run_ok(run_playbook, 'role_feishu', {'feishu_search_data_sources': items}, check=True, diff=True)
+    assert sandbox.writes('feishu') == []
+    results = run.task(FEISHU_ROLE + APPLY)['results']
+    assert [r['item']['action'] for r in results] == ['update', 'create']
+    assert results[0]['diff'] == {
+        'before': {'name': 'Source 01', 'description': 'Data source number 1', 'state': 1},
+        'after': {'name': 'Source 01', 'description': 'Data source number 1', 'state': 0}}
+    assert results[1]['diff']['before'] == {} and results[1]['diff']['after'] == {'name': 'Brand new', 'state': 0}
+    assert all(r['changed'] for r in results)
+    assert [d['state'] for d in sandbox.state()['feishu']['data_sources']] == [s['state'] for s in seeded]
+    assert 'to change (check mode: nothing was written)' in run.output
+
+
+def test_feishu_purge_deletes_only_unlisted_data_sources_and_never_on_an_empty_list(sandbox, run_playbook):
+    seeded = sandbox.seed_feishu(feishu_seed(3))
+    run = run_ok(run_playbook, 'role_feishu', {'feishu_search_data_sources': [{'name': 'Source 01'}],
+                                               'feishu_search_data_sources_purge': True})
+    deleted = [w['path'].rsplit('/', 1)[-1] for w in sandbox.writes('feishu') if w['method'] == 'DELETE']
+    assert deleted == [seeded[0]['id'], seeded[2]['id']]
+    assert [d['name'] for d in sandbox.state()['feishu']['data_sources']] == ['Source 01']
+    assert module_calls(run, FEISHU_ROLE) == [
+        "delete 'Source %02d' (id %s): not in the list (purge)" % (n, seeded[n]['id']) for n in (0, 2)]
+
+    sandbox.clear_log()
+    run = run_playbook('role_feishu', {'feishu_search_data_sources': [], 'feishu_search_data_sources_purge': True})
+    assert run.rc != 0
+    assert 'feishu_search_data_sources_purge_empty' in run.output
+    assert sandbox.requests('feishu') == []  # refused before any request
+    assert [d['name'] for d in sandbox.state()['feishu']['data_sources']] == ['Source 01']
+
+
+def test_feishu_bad_items_are_rejected_before_any_request_or_write(sandbox, run_playbook):
+    sandbox.seed_feishu([{'name': 'Tickets', 'schema_id': 'ticket_schema'}])
+    sandbox.clear_log()
+    # the role's argument_specs: unknown option, wrong choice
+    run = run_playbook('role_feishu', {'feishu_search_data_sources': [
+        {'name': 'Tickets', 'colour': 'red'}, {'name': 'Wiki', 'connect_type': 'push'}]})
+    assert run.rc != 0
+    assert 'colour' in run.output and 'connect_type' in run.output
+    assert sandbox.requests('feishu') == []
+
+    # what only the module's checks can see: a create-only difference fails the plan, nothing is written
+    run = run_playbook('role_feishu', {'feishu_search_data_sources': [
+        {'name': 'Wiki', 'online': True}, {'name': 'Tickets', 'schema_id': 'other_schema'}]})
+    assert run.rc != 0
+    assert status(run, FEISHU_ROLE + PLAN) == 'failed'
+    assert "item 1 ('Tickets'): Cannot change create-only field(s)" in run.output
+    assert sandbox.writes('feishu') == []
+
+
+# ----- DWS -----------------------------------------------------------------------------------------------------------
+
+def obs_item(n, **extra):
+    item = {'name': 'obs_src%02d' % n, 'type': 'OBS', 'agency': 'DWSAccessOBS', 'connect_info': 'db%02d' % n,
+            'description': 'OBS source %d' % n}
+    item.update(extra)
+    return item
+
+
+def dws_seed(sandbox, count):
+    records = [dict(obs_item(n), user_name='DWSAccessOBS') for n in range(count)]
+    for record in records:
+        record.pop('agency')
+    return sandbox.seed_dws(PROJECT, CLUSTER, records)
+
+
+def dws_writes(sandbox):
+    return [(w['method'], w['op']) for w in sandbox.writes('dws')]
+
+
+def test_dws_steady_state_on_30_is_one_listing_no_write_and_no_module_call(sandbox, run_playbook):
+    dws_seed(sandbox, 30)
+    sandbox.clear_log()
+    run = run_ok(run_playbook, 'role_dws', {'dws_ext_data_sources': [obs_item(n) for n in range(30)],
+                                            'dws_ext_data_sources_cluster_id': CLUSTER})
+    log = sandbox.requests('dws')
+    assert ops(log) == ['dws.list'] and log[0]['query'].get('type') in ('OBS', ['OBS'])
+    assert sandbox.writes('dws') == []
+    assert status(run, DWS_ROLE + APPLY) == 'skipped'
+    assert module_calls(run, DWS_ROLE) == []
+    assert run.task(DWS_ROLE + PLAN)['ansible_facts']['dws_ext_data_sources__plan']['counts'] == {'unchanged': 30}
+
+
+def test_dws_one_change_in_30_is_exactly_one_reconfigure(sandbox, run_playbook):
+    sandbox.settings(job_duration=0)
+    seeded = dws_seed(sandbox, 30)
+    items = [obs_item(n) for n in range(30)]
+    items[11]['agency'] = 'DWSAccessOBS2'
+    sandbox.clear_log()
+    run = run_ok(run_playbook, 'role_dws', {'dws_ext_data_sources': items,
+                                            'dws_ext_data_sources_cluster_id': CLUSTER})
+    writes = sandbox.writes('dws')
+    assert [(w['method'], w['path'].rsplit('/', 1)[-1], w['body']) for w in writes] == \
+        [('PUT', seeded[11]['id'], {'reconfigure': {'reboot': False, 'agency': 'DWSAccessOBS2'}})]
+    assert module_calls(run, DWS_ROLE) == ["update 'obs_src11' (id %s): user_name" % seeded[11]['id']]
+    # the role listed once; the module listed one type (it got the id and type), reconfigured, followed the job
+    assert ops(sandbox.requests('dws'))[:3] == ['dws.list', 'dws.list', 'dws.update']
+
+
+def test_dws_check_mode_and_diff_through_the_role_write_nothing(sandbox, run_playbook):
+    seeded = dws_seed(sandbox, 2)
+    items = [obs_item(0, agency='DWSAccessOBS2'), obs_item(1), obs_item(5)]
+    sandbox.clear_log()
+    run = run_ok(run_playbook, 'role_dws', {'dws_ext_data_sources': items, 'dws_ext_data_sources_cluster_id': CLUSTER},
+                 check=True, diff=True)
+    assert sandbox.writes('dws') == []
+    results = run.task(DWS_ROLE + APPLY)['results']
+    assert [r['item']['action'] for r in results] == ['update', 'create']
+    assert results[0]['diff']['before']['user_name'] == 'DWSAccessOBS'
+    assert results[0]['diff']['after']['user_name'] == 'DWSAccessOBS2'
+    assert results[1]['diff']['before'] == {} and results[1]['diff']['after']['name'] == 'obs_src05'
+    names = [d['name'] for d in sandbox.state()['dws']['projects'][PROJECT][CLUSTER]['data_sources']]
+    assert names == [s['name'] for s in seeded]
+
+
+def test_dws_mrs_create_and_purge_keep_the_password_out_of_every_output(sandbox, run_playbook):
+    sandbox.settings(job_duration=0)
+    seeded = dws_seed(sandbox, 3)
+    items = [obs_item(1),
+             {'name': 'mrs_src1', 'type': 'MRS', 'mrs_cluster_id': MRS_CLUSTER, 'user_name': 'mrs_user',
+              'user_password': "{{ lookup('ansible.builtin.env', 'DWS_MRS_PASSWORD') }}"}]
+    sandbox.clear_log()
+    run = run_ok(run_playbook, 'role_dws', {'dws_ext_data_sources': items, 'dws_ext_data_sources_cluster_id': CLUSTER,
+                                            'dws_ext_data_sources_purge': True},
+                 env={'DWS_MRS_PASSWORD': MRS_PASSWORD})  # audited: the harness fails the run on any leak
+    creates = [w for w in sandbox.writes('dws') if w['op'] == 'dws.create']
+    assert [(c['body']['data_source_name'], c['body']['user_pwd']) for c in creates] == [('mrs_src1', '<redacted>')]
+    deleted = sorted(w['path'].rsplit('/', 1)[-1] for w in sandbox.writes('dws') if w['op'] == 'dws.delete')
+    assert deleted == sorted([seeded[0]['id'], seeded[2]['id']])
+    assert [r['item']['action'] for r in run.task(DWS_ROLE + APPLY)['results']] == ['create', 'delete', 'delete']
+    names = sorted(d['name'] for d in sandbox.state()['dws']['projects'][PROJECT][CLUSTER]['data_sources'])
+    assert names == ['mrs_src1', 'obs_src01']
+    assert MRS_PASSWORD not in run.output
+
+
+def test_dws_bad_items_are_rejected_before_any_request(sandbox, run_playbook):
+    sandbox.clear_log()
+    run = run_playbook('role_dws', {'dws_ext_data_sources': [{'name': 'x', 'type': 'HDFS'}],
+                                    'dws_ext_data_sources_cluster_id': CLUSTER})
+    assert run.rc != 0 and 'HDFS' in run.output
+    # the module's own checks, before the listing: the name rule, a missing cluster
+    run = run_playbook('role_dws', {'dws_ext_data_sources': [{'name': 'bad-name', 'type': 'OBS', 'cluster_id': CLUSTER},
+                                                             {'name': 'ok_name', 'type': 'OBS'}]})
+    assert run.rc != 0
+    assert "item 0 ('bad-name'): name 'bad-name' is not valid" in run.output
+    assert "item 1 ('ok_name'): cluster_id is missing" in run.output
+    assert sandbox.requests('dws') == []
+
+
+# ----- connection options: module_defaults of the action groups, or the roles' connection variables ---------------
+
+def connection_env(sandbox_env):
+    """The credentials under TEST_* names only: the modules' own variables are removed."""
+    env = dict((name, None) for name in sandbox_env if name.startswith(('HW_', 'FEISHU_')))
+    for name in ('HW_DWS_ENDPOINT', 'HW_ACCESS_KEY', 'HW_SECRET_KEY', 'HW_PROJECT_ID', 'FEISHU_BASE_URL',
+                 'FEISHU_APP_ID', 'FEISHU_APP_SECRET'):
+        env['TEST_' + name] = sandbox_env[name]
+    return env
+
+
+def test_module_defaults_of_both_groups_and_the_connection_variables_reach_the_roles(
+        sandbox, sandbox_env, run_playbook):
+    sandbox.settings(job_duration=0)
+    sandbox.seed_feishu([{'name': 'Tickets', 'state': 1}])
+    run = run_ok(run_playbook, 'role_connection', {
+        'dws_ext_data_sources': [obs_item(1)], 'dws_ext_data_sources_cluster_id': CLUSTER,
+        'feishu_search_data_sources': [{'name': 'Tickets', 'online': True}]}, env=connection_env(sandbox_env))
+    assert ops(sandbox.writes('dws')) == ['dws.create'] and ops(sandbox.writes('feishu')) == ['feishu.patch']
+    assert all(entry['auth_ok'] for entry in sandbox.requests())
+    # group defaults (endpoint, app_id) and the role's connection variable (secret, timeout) merged,
+    # for the info module and for the resource module alike
+    for task, key in ((DWS_READ, 'endpoint'), (DWS_ROLE + APPLY, 'endpoint'), (FEISHU_READ, 'app_id'),
+                      (FEISHU_ROLE + APPLY, 'app_id')):
+        result = run.task(task)
+        args = (result['results'][0] if 'results' in result else result)['invocation']['module_args']
+        assert args[key] and args['timeout'] == 20, task
