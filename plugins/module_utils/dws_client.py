@@ -236,11 +236,24 @@ class DwsClient:
             except (ApiError, TransportError) as error:
                 if recheck is None or not _is_ambiguous(error) or ambiguous >= self.retry.retries:
                     raise
-                self.retry.sleep(self.retry.delay_for(ambiguous, error))
+                self.retry.sleep(self._settle_time(ambiguous, error))
                 ambiguous += 1
                 outcome = recheck()
                 if outcome is not None:
                     return outcome
+
+    def _settle_time(self, attempt, error):
+        """How long to wait before re-reading after an ambiguous write.
+
+        A server that answered (5xx) is done with the request, so the usual backoff
+        will do.  Without an answer (timeout, dropped connection) the request may still
+        be in progress: it gets as long again as it already had (the timeout), so a
+        slow write is found by the re-read instead of being sent a second time.
+        """
+        wait = self.retry.delay_for(attempt, error)
+        if isinstance(error, TransportError):
+            wait = max(wait, float(getattr(self.transport, 'timeout', 0) or 0))
+        return wait
 
     @staticmethod
     def _serialise(body):

@@ -227,6 +227,8 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
 
     def find(self):
         current = self.finder.find_one(self._types(), ds_id=self.params.get('id'), name=self.params.get('name'))
+        if current is not None and configure_status(current) in BUSY_STATES:
+            current = self._settled(current)
         if current is None and self.params.get('id') and self.params.get('state', 'present') == 'present':
             raise InputError('No %s data source with id %s in cluster %s; to create one, give name (and type) '
                              'without id.' % (self.ds_type or 'OBS or MRS', self.params['id'], self.cluster_id))
@@ -234,6 +236,26 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
             self.ds_type = current.get('type') or self.ds_type
         self.current = current
         return current
+
+    def _settled(self, current):
+        """A data source in the middle of a job (another run's, or ours left with wait=false), once it settles.
+
+        Its list entry does not show what the job is writing (an agency changes only when the job
+        succeeds), so comparing it now would send the same write a second time.  One being deleted
+        already is absent; any other is waited for, up to wait_timeout, whatever ``wait`` says.
+        """
+        if configure_status(current) == 'DELETING' and self.params.get('state') == 'absent':
+            return None
+        ds_type, ds_id = current.get('type') or self.ds_type, current['id']
+        done, settled = self.client.poll(lambda: self._read(ds_type, ds_id),
+                                         lambda obj: obj is None or configure_status(obj) not in BUSY_STATES,
+                                         self.wait_timeout)
+        if not done:
+            raise JobError('%s %s in cluster %s is still %s after %s seconds; nothing was changed.'
+                           % (self.noun, self.identify(current), self.cluster_id,
+                              configure_status(settled or current), self.wait_timeout),
+                           hint='Wait for the running job to finish, or raise wait_timeout.')
+        return settled
 
     def managed_view(self, obj):
         """Fields of this type, a missing or null string read as '' (how the API shows 'not set')."""

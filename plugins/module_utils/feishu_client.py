@@ -416,9 +416,18 @@ CONNECTION_REQUIRED_TOGETHER = [('app_id', 'app_secret')]
 CONNECTION_REQUIRED_ONE_OF = [('app_id', 'tenant_access_token')]
 
 
+def effective_base_url(params):
+    """base_url, with an empty value read as unset.
+
+    An AWX credential renders every injector, so an optional field left blank arrives
+    as an empty FEISHU_BASE_URL; that means "not set", not "no URL".
+    """
+    return (params.get('base_url') or '').strip() or DEFAULT_BASE_URL
+
+
 def validate_connection(params):
     """Checks the argument spec cannot express; raises InputError before any request."""
-    base_url = params.get('base_url') or ''
+    base_url = effective_base_url(params)
     if not URL_RE.match(base_url):
         raise InputError('base_url must be an http:// or https:// URL, for example %s or https://open.larksuite.com; '
                          'got %r.' % (DEFAULT_BASE_URL, base_url))
@@ -436,6 +445,6 @@ def client_from_params(params, register_secret, session=None, sleep=None):
     validate_connection(params)
     transport = HttpTransport(timeout=params['timeout'], validate_certs=params['validate_certs'], session=session)
     policy = RetryPolicy(retries=params['retries'], sleep=sleep)
-    return FeishuClient(transport, policy, base_url=params['base_url'], app_id=params.get('app_id'),
+    return FeishuClient(transport, policy, base_url=effective_base_url(params), app_id=params.get('app_id'),
                         app_secret=params.get('app_secret'), tenant_access_token=params.get('tenant_access_token'),
                         register_secret=register_secret)

@@ -335,11 +335,9 @@ error:
     path: /v1.0/0123456789abcdef0123456789abcdef/clusters/11111111-2222-3333-4444-555555555555/ext-data-sources
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.dsops.cloud.plugins.module_utils.dws_data_source import (
     DwsExtDataSourceAdapter, build_client, connection_argument_spec)
-from ansible_collections.dsops.cloud.plugins.module_utils.module_glue import run, secret_registrar
+from ansible_collections.dsops.cloud.plugins.module_utils.module_glue import new_module, run, secret_registrar
 from ansible_collections.dsops.cloud.plugins.module_utils.resource import ensure
 
 
@@ -371,7 +369,7 @@ MUTUALLY_EXCLUSIVE = [[obs, mrs] for obs in ('agency', 'connect_info')
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
         argument_spec=argument_spec(),
         required_one_of=[['name', 'id']],
         mutually_exclusive=MUTUALLY_EXCLUSIVE,

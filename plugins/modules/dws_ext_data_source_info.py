@@ -101,11 +101,9 @@ ext_data_sources:
       fail_reason: ""
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.dsops.cloud.plugins.module_utils.dws_data_source import (
     build_client, connection_argument_spec, gather)
-from ansible_collections.dsops.cloud.plugins.module_utils.module_glue import run, secret_registrar
+from ansible_collections.dsops.cloud.plugins.module_utils.module_glue import new_module, run, secret_registrar
 
 
 def argument_spec():
@@ -120,7 +118,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = new_module(argument_spec=argument_spec(), supports_check_mode=True)
 
     def work():
         client = build_client(module.params, register_secret=secret_registrar(module))

@@ -344,14 +344,12 @@ conflicts:
   sample: {"schema_id": {"current": "ticket_schema", "desired": "other_schema"}}
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu_client import (
     CONNECTION_MUTUALLY_EXCLUSIVE, CONNECTION_REQUIRED_ONE_OF, CONNECTION_REQUIRED_TOGETHER,
     client_from_params, connection_argument_spec)
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu_data_source import (
     CALLBACK_USER_ID_TYPES, CONNECT_TYPES, FeishuDataSourceAdapter, I18N_LOCALES, ensure_data_source)
-from ansible_collections.dsops.cloud.plugins.module_utils.module_glue import run, secret_registrar
+from ansible_collections.dsops.cloud.plugins.module_utils.module_glue import new_module, run, secret_registrar
 
 
 def i18n_spec():
@@ -384,7 +382,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
         argument_spec=argument_spec(),
         mutually_exclusive=CONNECTION_MUTUALLY_EXCLUSIVE,
         required_together=CONNECTION_REQUIRED_TOGETHER,

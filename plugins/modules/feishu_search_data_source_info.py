@@ -116,13 +116,11 @@ error:
     path: /open-apis/search/v2/data_sources
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu_client import (
     CONNECTION_MUTUALLY_EXCLUSIVE, CONNECTION_REQUIRED_ONE_OF, CONNECTION_REQUIRED_TOGETHER,
     client_from_params, connection_argument_spec)
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu_data_source import gather_data_sources
-from ansible_collections.dsops.cloud.plugins.module_utils.module_glue import run, secret_registrar
+from ansible_collections.dsops.cloud.plugins.module_utils.module_glue import new_module, run, secret_registrar
 
 
 def argument_spec():
@@ -135,7 +133,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
         argument_spec=argument_spec(),
         mutually_exclusive=CONNECTION_MUTUALLY_EXCLUSIVE,
         required_together=CONNECTION_REQUIRED_TOGETHER,

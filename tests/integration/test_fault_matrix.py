@@ -1,0 +1,437 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the dsops.cloud collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fault matrix: every fault the sandbox can inject, against every module, through real ansible-playbook.
+
+Each cell is one case: a sandbox prepared with data and a fault, then one module task.
+
+* transient: the fault fires fewer times than the retry budget (``retries: 2``; a token is renewed once),
+  so the task must succeed, leave the right final state, and make exactly the writes it needs (no
+  duplicate: a write the sandbox short-circuited had no effect, every other one counts);
+* persistent: the fault fires on every attempt, so the task must fail cleanly: one message naming the
+  platform's code or what went wrong, no traceback, no MODULE FAILURE, and no write that took effect;
+* DWS job faults (FAIL, STOP, hang) are never retried, because the write was accepted: the task fails
+  cleanly naming the job, after exactly one write.
+
+The cases run as tasks of one generated playbook per module (the four in parallel, each against its own
+sandbox); ``harness.SandboxSteps`` resets and prepares the sandbox before each case and keeps its request
+log.  The end of the pytest run prints the matrix (fault x module -> survived / failed cleanly).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import concurrent.futures
+import os
+import re
+
+import pytest
+import yaml
+
+from fixture import run_sandbox
+from harness import PlaybookRunner, SandboxSteps, build_sandbox_env
+
+__metaclass__ = type
+
+# This module is also a pytest plugin, for its end-of-run summary (pytest_terminal_summary below).
+pytest_plugins = [__name__]
+
+PROJECT = '0123456789abcdef0123456789abcdef'
+CLUSTER = '11111111-2222-3333-4444-555555555555'
+FEISHU_ID = '7100000000000000001'
+DWS_ID = '66666666-7777-8888-9999-000000000001'
+RETRIES = 2
+PERSISTENT = 20  # more attempts than any retry budget of the matrix
+SLOW_DELAY = 3  # seconds the sandbox holds a 'slow' request; the modules get timeout=2
+
+FS, FI = 'feishu_search_data_source', 'feishu_search_data_source_info'
+DR, DI = 'dws_ext_data_source', 'dws_ext_data_source_info'
+MODULES = (FS, FI, DR, DI)
+FAULT_COLUMNS = ('429 + reset header', 'HTTP 500', 'HTTP 502', 'HTTP 503', 'Feishu 1270001', 'Feishu 1270003',
+                 'DWS.0011', 'malformed body', 'dropped connection', 'slow > timeout', 'token expiry',
+                 'job FAIL', 'job STOP', 'job hang')
+
+# (fault column, variant) -> outcome, filled in by the tests, printed at the end
+MATRIX = {}
+
+
+# ----- the cases ------------------------------------------------------------------------------------------
+
+FEISHU_SEED = {'id': FEISHU_ID, 'name': 'Tickets', 'description': 'Helpdesk tickets', 'state': 1}
+DWS_SEED = {'project_id': PROJECT, 'cluster_id': CLUSTER, 'id': DWS_ID, 'name': 'obs_src1', 'type': 'OBS',
+            'user_name': 'DWSAccessOBS', 'connect_info': 'gaussdb'}
+DWS_SETTINGS = {'job_duration': 0.5}
+
+# What each operation does, per platform: module arguments, the sandbox's data before, and the write it makes.
+FEISHU_OPS = {
+    'create': {'args': {'name': 'Tickets', 'description': 'Helpdesk tickets', 'online': True},
+               'seed': [], 'write': 'feishu.create'},
+    'update': {'args': {'id': FEISHU_ID, 'description': 'All helpdesk tickets', 'online': True},
+               'seed': [FEISHU_SEED], 'write': 'feishu.patch'},
+    'delete': {'args': {'id': FEISHU_ID, 'state': 'absent'}, 'seed': [FEISHU_SEED], 'write': 'feishu.delete'},
+}
+DWS_OPS = {
+    'create': {'args': {'cluster_id': CLUSTER, 'name': 'obs_new', 'type': 'OBS', 'agency': 'DWSAccessOBS',
+                        'connect_info': 'gaussdb'},
+               'seed': [], 'write': 'dws.create'},
+    'update': {'args': {'cluster_id': CLUSTER, 'name': 'obs_src1', 'type': 'OBS', 'agency': 'DWSAccessOBS2',
+                        'connect_info': 'gaussdb'},
+               'seed': [DWS_SEED], 'write': 'dws.update'},
+    'delete': {'args': {'cluster_id': CLUSTER, 'name': 'obs_src1', 'type': 'OBS', 'state': 'absent'},
+               'seed': [DWS_SEED], 'write': 'dws.delete'},
+}
+
+
+def feishu_fault(kind, op, **params):
+    return dict(params, kind=kind, platform='feishu', op=op)
+
+
+def dws_fault(kind, op, **params):
+    return dict(params, kind=kind, platform='dws', op=op)
+
+
+# fault column -> (operation, fault spec without count, transient count, message parts when persistent)
+# The operations vary so that creates, updates and deletes all meet faults.
+FEISHU_WRITE_FAULTS = {
+    '429 + reset header': ('create', feishu_fault('rate_limit', 'feishu.create', reset=1), 2, ['99991400', 'HTTP 429']),
+    'HTTP 500': ('create', feishu_fault('http_error', 'feishu.create', status=500), 2, ['1270001', 'HTTP 500', 'log id']),
+    'HTTP 502': ('update', feishu_fault('http_error', 'feishu.patch', status=502), 2, ['HTTP 502', 'log id']),
+    'HTTP 503': ('delete', feishu_fault('http_error', 'feishu.delete', status=503), 2, ['HTTP 503', 'log id']),
+    'Feishu 1270001': ('update', feishu_fault('feishu_code', 'feishu.patch', code=1270001), 2, ['1270001', 'log id']),
+    'Feishu 1270003': ('create', feishu_fault('feishu_code', 'feishu.create', code=1270003), 2, ['1270003', 'log id']),
+    'malformed body': ('create', feishu_fault('malformed', 'feishu.create'), 2, ['not Feishu JSON', '502 Bad Gateway']),
+    'dropped connection': ('update', feishu_fault('drop', 'feishu.patch'), 2, ['Connection failed']),
+    # the sandbox carries the slow create out after 3 s, past the 2 s timeout: it must be adopted, not
+    # repeated; when every list is slow the task cannot even look, and fails
+    'slow > timeout': ('create', feishu_fault('slow', 'feishu.create', delay=SLOW_DELAY), 1, ['No response within 2s']),
+    'token expiry': ('update', feishu_fault('token_expired', 'feishu.patch'), 1, ['99991663']),
+}
+PERSISTENT_FAULT_OVERRIDES = {
+    (FS, 'slow > timeout'): feishu_fault('slow', 'feishu.list', delay=SLOW_DELAY),
+    (DR, 'slow > timeout'): dws_fault('slow', 'dws.list', delay=SLOW_DELAY),
+}
+FEISHU_READ_FAULTS = {
+    '429 + reset header': (feishu_fault('rate_limit', 'feishu.list', reset=1), 2, ['99991400']),
+    'HTTP 500': (feishu_fault('http_error', 'feishu.list', status=500), 2, ['HTTP 500', 'log id']),
+    'HTTP 502': (feishu_fault('http_error', 'feishu.list', status=502), 2, ['HTTP 502', 'log id']),
+    'HTTP 503': (feishu_fault('http_error', 'feishu.list', status=503), 2, ['HTTP 503', 'log id']),
+    'Feishu 1270001': (feishu_fault('feishu_code', 'feishu.list', code=1270001), 2, ['1270001', 'log id']),
+    'Feishu 1270003': (feishu_fault('feishu_code', 'feishu.list', code=1270003), 2, ['1270003', 'log id']),
+    'malformed body': (feishu_fault('malformed', 'feishu.list'), 2, ['not Feishu JSON']),
+    'dropped connection': (feishu_fault('drop', 'feishu.list'), 2, ['Connection failed']),
+    'slow > timeout': (feishu_fault('slow', 'feishu.list', delay=SLOW_DELAY), 1, ['No response within 2s']),
+    'token expiry': (feishu_fault('token_expired', 'feishu.list'), 1, ['99991663']),
+}
+DWS_WRITE_FAULTS = {
+    '429 + reset header': ('create', dws_fault('rate_limit', 'dws.create', retry_after=1), 2, ['APIGW.0308', 'HTTP 429']),
+    'HTTP 500': ('create', dws_fault('http_error', 'dws.create', status=500), 2, ['DWS.0005', 'HTTP 500', 'request id']),
+    'HTTP 502': ('update', dws_fault('http_error', 'dws.update', status=502), 2, ['HTTP 502', 'request id']),
+    'HTTP 503': ('delete', dws_fault('http_error', 'dws.delete', status=503), 2, ['HTTP 503', 'request id']),
+    'DWS.0011': ('update', dws_fault('dws_conflict', 'dws.update'), 2, ['DWS.0011', 'HTTP 409', 'Another operation']),
+    'malformed body': ('create', dws_fault('malformed', 'dws.create'), 2, ['not JSON', '502 Bad Gateway']),
+    'dropped connection': ('create', dws_fault('drop', 'dws.create'), 2, ['Connection failed']),
+    'slow > timeout': ('create', dws_fault('slow', 'dws.create', delay=SLOW_DELAY), 1, ['No response within 2s']),
+}
+DWS_JOB_FAULTS = {
+    'job FAIL': ('create', {'kind': 'job_fail', 'failed_code': 'DWS.5555', 'failed_detail': 'agency lacks OBS rights'},
+                 ['ended with status FAIL', 'DWS.5555', 'agency lacks OBS rights'], {}),
+    'job STOP': ('update', {'kind': 'job_stop'}, ['ended with status STOP'], {}),
+    'job hang': ('delete', {'kind': 'job_hang'}, ['did not finish within 2 seconds', 'last status: RUNNING'],
+                 {'wait_timeout': 2}),
+}
+DWS_READ_FAULTS = {
+    '429 + reset header': (dws_fault('rate_limit', 'dws.list', retry_after=1), 2, ['APIGW.0308']),
+    'HTTP 500': (dws_fault('http_error', 'dws.list', status=500), 2, ['HTTP 500', 'request id']),
+    'HTTP 502': (dws_fault('http_error', 'dws.list', status=502), 2, ['HTTP 502', 'request id']),
+    'HTTP 503': (dws_fault('http_error', 'dws.list', status=503), 2, ['HTTP 503', 'request id']),
+    'malformed body': (dws_fault('malformed', 'dws.list'), 2, ['not JSON']),
+    'dropped connection': (dws_fault('drop', 'dws.list'), 2, ['Connection failed']),
+    'slow > timeout': (dws_fault('slow', 'dws.list', delay=SLOW_DELAY), 1, ['No response within 2s']),
+}
+
+
+def timeout_for(column):
+    """Short where the module must give up on a request (slow: the sandbox answers after SLOW_DELAY s)."""
+    return 2 if column in ('slow > timeout', 'dropped connection') else 10
+
+
+def case_id(module, column, variant):
+    return '%s-%s-%s' % (module, re.sub(r'[^a-z0-9]+', '_', column.lower()).strip('_'), variant)
+
+
+def write_cases(module, table, ops, settings):
+    cases = []
+    for column, (op, fault, transient_count, persistent_msg) in table.items():
+        for variant in ('transient', 'persistent'):
+            count = transient_count if variant == 'transient' else PERSISTENT
+            spec = PERSISTENT_FAULT_OVERRIDES.get((module, column), fault) if variant == 'persistent' else fault
+            cases.append({
+                'id': case_id(module, column, variant), 'module': module, 'column': column, 'variant': variant,
+                'op': op, 'args': dict(ops[op]['args'], retries=RETRIES, timeout=timeout_for(column)),
+                'sandbox': snapshot(module, ops[op]['seed'], settings), 'faults': [dict(spec, count=count)],
+                'write_op': ops[op]['write'], 'msg': persistent_msg if variant == 'persistent' else [],
+            })
+    return cases
+
+
+def read_cases(module, table, args, seed, settings):
+    cases = []
+    for column, (fault, transient_count, persistent_msg) in table.items():
+        for variant in ('transient', 'persistent'):
+            count = transient_count if variant == 'transient' else PERSISTENT
+            cases.append({
+                'id': case_id(module, column, variant), 'module': module, 'column': column, 'variant': variant,
+                'op': 'read', 'args': dict(args, retries=RETRIES, timeout=timeout_for(column)),
+                'sandbox': snapshot(module, seed, settings), 'faults': [dict(fault, count=count)],
+                'write_op': None, 'msg': persistent_msg if variant == 'persistent' else [],
+            })
+    return cases
+
+
+def job_cases():
+    cases = []
+    for column, (op, fault, msg, extra_args) in DWS_JOB_FAULTS.items():
+        args = dict(DWS_OPS[op]['args'], retries=RETRIES, timeout=10, **extra_args)
+        cases.append({
+            'id': case_id(DR, column, 'job'), 'module': DR, 'column': column, 'variant': 'job', 'op': op,
+            'args': args, 'sandbox': snapshot(DR, DWS_OPS[op]['seed'], DWS_SETTINGS), 'faults': [dict(fault, count=1)],
+            'write_op': DWS_OPS[op]['write'], 'msg': msg,
+        })
+    return cases
+
+
+def snapshot(module, seed, settings):
+    if module.startswith('feishu'):
+        return {'feishu': list(seed), 'dws': [], 'settings': dict(settings)}
+    return {'feishu': [], 'dws': list(seed), 'settings': dict(settings)}
+
+
+CASES = (write_cases(FS, FEISHU_WRITE_FAULTS, FEISHU_OPS, {})
+         + read_cases(FI, FEISHU_READ_FAULTS, {'name': 'Tickets'}, [FEISHU_SEED], {})
+         + write_cases(DR, DWS_WRITE_FAULTS, DWS_OPS, DWS_SETTINGS) + job_cases()
+         + read_cases(DI, DWS_READ_FAULTS, {'cluster_id': CLUSTER, 'type': 'OBS'}, [DWS_SEED], DWS_SETTINGS))
+CASES_BY_ID = dict((case['id'], case) for case in CASES)
+
+
+# ----- running them: one playbook per module, the four in parallel --------------------------------------------
+
+def case_task_name(case):
+    return 'case %s' % case['id']
+
+
+def build_playbook(steps, cases):
+    tasks = []
+    for index, case in enumerate(cases):
+        tasks.append(steps.task(index, 'step %s' % case['id']))
+        tasks.append({'name': case_task_name(case), 'dsops.cloud.%s' % case['module']: case['args'],
+                      'ignore_errors': True})
+    return [{'name': 'Fault matrix: %s' % cases[0]['module'], 'hosts': 'localhost', 'gather_facts': False,
+             'tasks': tasks}]
+
+
+def task_output(output, name):
+    """The part of the playbook output that belongs to one task."""
+    start = output.find('TASK [%s]' % name)
+    if start < 0:
+        return ''
+    end = output.find('TASK [', start + 1)
+    return output[start:end if end > 0 else len(output)]
+
+
+def run_lane(module, cases, workdir):
+    """Run one module's cases against a sandbox of their own; return {case id: outcome}."""
+    os.makedirs(workdir)
+    with run_sandbox() as client:
+        steps = SandboxSteps(client, workdir, cases)
+        path = os.path.join(workdir, 'fault_matrix_%s.yml' % module)
+        with open(path, 'w') as handle:
+            yaml.safe_dump(build_playbook(steps, cases), handle, allow_unicode=True, sort_keys=False)
+        runner = PlaybookRunner(build_sandbox_env(client), workdir)
+        run = runner(path, audit=False, record=False)
+        saved = steps.finish()
+        secrets = [secret for data in saved.values() for secret in data['secrets']]
+        runner.audit(run, path, None, extra_secrets=secrets)
+    outcomes = {}
+    for index, case in enumerate(cases):
+        entry = [e for e in run.results if e['task'] == case_task_name(case)]
+        outcomes[case['id']] = {
+            'rc': run.rc, 'status': entry[-1]['status'] if entry else None,
+            'result': entry[-1]['result'] if entry else {}, 'sandbox': saved.get(index),
+            'output': task_output(run.output, case_task_name(case)), 'full_output': run.output,
+        }
+    return outcomes
+
+
+@pytest.fixture(scope='module')
+def fault_matrix(request, tmp_path_factory):
+    """Run the selected cases (all of them in a full run) once; the tests then check one case each."""
+    selected = set()
+    for item in request.session.items:
+        callspec = getattr(item, 'callspec', None)
+        if item.module is request.module and callspec is not None and 'cell' in callspec.params:
+            selected.add(callspec.params['cell'])
+    base = str(tmp_path_factory.mktemp('fault-matrix'))
+    lanes = []
+    for module in MODULES:
+        cases = [case for case in CASES if case['module'] == module and case['id'] in selected]
+        if cases:
+            lanes.append((module, cases, os.path.join(base, module)))
+    outcomes = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(lanes) or 1) as pool:
+        for lane_outcomes in pool.map(lambda lane: run_lane(*lane), lanes):
+            outcomes.update(lane_outcomes)
+    return outcomes
+
+
+# ----- checking one case -------------------------------------------------------------------------------------
+
+def effective_writes(outcome, write_op=None):
+    """Writes that reached the API: every write the sandbox did not short-circuit with a fault.
+
+    Whatever the API answered counts: a second create refused as a duplicate name is still a duplicate write.
+    """
+    return [e for e in outcome['sandbox']['requests']
+            if e['write'] and e['fault'] in (None, 'slow') and e['status'] is not None
+            and (write_op is None or e['op'] == write_op)]
+
+
+def fault_fired(outcome):
+    return [e for e in outcome['sandbox']['requests'] if e['fault']]
+
+
+def feishu_sources(outcome):
+    return outcome['sandbox']['state']['feishu']['data_sources']
+
+
+def dws_sources(outcome):
+    return outcome['sandbox']['state']['dws']['projects'][PROJECT][CLUSTER]['data_sources']
+
+
+def assert_final_state(case, outcome, changed):
+    """The sandbox's data after the case: the operation done (changed) or nothing changed."""
+    op = case['op']
+    if case['module'] == FS:
+        sources = feishu_sources(outcome)
+        tickets = [s for s in sources if s['name'] == 'Tickets']
+        if op == 'create':
+            assert len(tickets) == (1 if changed else 0), sources  # never two
+            if changed:
+                assert tickets[0]['description'] == 'Helpdesk tickets' and tickets[0]['state'] == 0
+        elif op == 'update':
+            assert len(tickets) == 1
+            wanted = ('All helpdesk tickets', 0) if changed else ('Helpdesk tickets', 1)
+            assert (tickets[0]['description'], tickets[0]['state']) == wanted
+        else:
+            assert [s['id'] for s in sources] == ([] if changed else [FEISHU_ID])
+    elif case['module'] == DR:
+        sources = dws_sources(outcome)
+        if op == 'create':
+            created = [s for s in sources if s['name'] == 'obs_new']
+            assert len(created) == (1 if changed else 0), sources  # never two
+            if changed:
+                assert created[0]['configure_status'] == 'ACTIVE' and created[0]['user_name'] == 'DWSAccessOBS'
+        elif op == 'update':
+            assert [s['user_name'] for s in sources] == ['DWSAccessOBS2' if changed else 'DWSAccessOBS']
+        else:
+            assert [s['id'] for s in sources] == ([] if changed else [DWS_ID])
+
+
+def assert_clean_failure(case, outcome):
+    result = outcome['result']
+    assert outcome['status'] == 'failed', (outcome['status'], result)
+    msg = result.get('msg') or ''
+    assert msg, result
+    for part in case['msg']:
+        assert part in msg, (part, msg)
+    assert 'MODULE FAILURE' not in msg and 'Traceback' not in msg
+    assert result.get('exception') in (None, '(traceback unavailable)'), result.get('exception')
+    assert 'Traceback' not in outcome['output'] and 'MODULE FAILURE' not in outcome['output']
+    assert len(msg) < 1200, msg  # one readable message, not a dump
+
+
+def check_transient(case, outcome):
+    result = outcome['result']
+    assert outcome['status'] == 'ok', (outcome['status'], result.get('msg'))
+    assert fault_fired(outcome), 'the fault never fired: the case tests nothing'
+    if case['op'] == 'read':
+        assert result['changed'] is False
+        key = 'data_sources' if case['module'] == FI else 'ext_data_sources'
+        expected_id = FEISHU_ID if case['module'] == FI else DWS_ID
+        assert [item['id'] for item in result[key]] == [expected_id]
+        assert effective_writes(outcome) == []
+        return
+    assert result['changed'] is True
+    assert len(effective_writes(outcome)) == 1, effective_writes(outcome)  # exactly one: no duplicate
+    assert_final_state(case, outcome, changed=True)
+
+
+def check_persistent(case, outcome):
+    assert_clean_failure(case, outcome)
+    assert fault_fired(outcome)
+    assert effective_writes(outcome) == [], effective_writes(outcome)  # no partial write
+    assert_final_state(case, outcome, changed=False)
+
+
+def check_job_fault(case, outcome):
+    assert_clean_failure(case, outcome)
+    job = outcome['result'].get('job') or {}
+    jobs = outcome['sandbox']['state']['dws']['jobs']
+    assert len(jobs) == 1 and job.get('job_id') == jobs[0]['job_id'] and jobs[0]['job_id'] in outcome['result']['msg']
+    # the write was accepted once and never repeated
+    assert [e['op'] for e in effective_writes(outcome)] == [case['write_op']]
+
+
+@pytest.mark.parametrize('cell', [case['id'] for case in CASES])
+def test_fault_cell(cell, fault_matrix):
+    case = CASES_BY_ID[cell]
+    outcome = fault_matrix[cell]
+    key = (case['column'], case['module'])
+    try:
+        assert outcome['sandbox'] is not None, 'the case never ran:\n%s' % outcome['full_output'][-3000:]
+        if case['variant'] == 'transient':
+            check_transient(case, outcome)
+        elif case['variant'] == 'persistent':
+            check_persistent(case, outcome)
+        else:
+            check_job_fault(case, outcome)
+    except AssertionError:
+        MATRIX.setdefault(key, {})[case['variant']] = 'BROKEN'
+        raise
+    MATRIX.setdefault(key, {})[case['variant']] = 'survived' if case['variant'] == 'transient' else 'failed cleanly'
+
+
+# ----- the summary table -----------------------------------------------------------------------------------------
+
+def describe_cell(variants):
+    if not variants:
+        return 'n/a'
+    labels = []
+    for variant in ('transient', 'persistent', 'job'):
+        if variant in variants:
+            outcome = variants[variant]
+            labels.append(outcome if variant == 'job' or outcome == 'BROKEN' else
+                          '%s %s' % ('T' if variant == 'transient' else 'P', outcome))
+    return ', '.join(labels)
+
+
+def matrix_lines():
+    if not MATRIX:
+        return []
+    width = max(len(describe_cell(v)) for v in MATRIX.values())
+    widths = [max(len(m), width) for m in MODULES]
+    lines = ['fault matrix (T = transient, within the retry budget; P = persistent; %d case(s) checked):'
+             % sum(len(v) for v in MATRIX.values())]
+    lines.append('  %-20s %s' % ('fault', ' '.join(m.ljust(w) for m, w in zip(MODULES, widths))))
+    for column in FAULT_COLUMNS:
+        cells = [describe_cell(MATRIX.get((column, module))) for module in MODULES]
+        if all(cell == 'n/a' for cell in cells) and not any((column, m) in CASES_KEYS for m in MODULES):
+            continue
+        lines.append('  %-20s %s' % (column, ' '.join(c.ljust(w) for c, w in zip(cells, widths))))
+    return lines
+
+
+CASES_KEYS = set((case['column'], case['module']) for case in CASES)
+
+
+def pytest_terminal_summary(terminalreporter):
+    for line in matrix_lines():
+        terminalreporter.write_line(line)
