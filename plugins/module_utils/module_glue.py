@@ -82,6 +82,8 @@ def _values_core_mishandles(argument_spec):
         params = _load_params()
     except Exception:  # pylint: disable=broad-except
         return {}  # unreadable arguments: AnsibleModule reports them itself
+    if not isinstance(params, dict):
+        return {}  # e.g. argument-spec introspection by ansible-test, which passes no arguments
     wrong = {}
     for name, spec in argument_spec.items():
         for key in [name] + list(spec.get('aliases') or []):

@@ -41,6 +41,7 @@ REPLAY_STATS = {}
 # Keys of a recorded Feishu data source that only record when it was made.
 VOLATILE_KEYS = ('create_time', 'update_time')
 LANES = 2
+MULTI_TASK = {}  # playbook path -> is_multi_task
 
 
 def pytest_collection_modifyitems(items):
@@ -161,8 +162,9 @@ def replay_cases(invocations):
     return cases
 
 
-def is_multi_task(path, cache={}):  # pylint: disable=dangerous-default-value
+def is_multi_task(path, cache=None):
     """A playbook with more than one task or with roles: later tasks act on what the first ones return."""
+    cache = MULTI_TASK if cache is None else cache
     if path not in cache:
         try:
             with open(path) as handle:

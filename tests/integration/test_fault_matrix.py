@@ -43,8 +43,10 @@ RETRIES = 2
 PERSISTENT = 20  # more attempts than any retry budget of the matrix
 SLOW_DELAY = 3  # seconds the sandbox holds a 'slow' request; the modules get timeout=2
 
-FS, FI = 'feishu_search_data_source', 'feishu_search_data_source_info'
-DR, DI = 'dws_ext_data_source', 'dws_ext_data_source_info'
+FS = 'feishu_search_data_source'
+FI = 'feishu_search_data_source_info'
+DR = 'dws_ext_data_source'
+DI = 'dws_ext_data_source_info'
 MODULES = (FS, FI, DR, DI)
 FAULT_COLUMNS = ('429 + reset header', 'HTTP 500', 'HTTP 502', 'HTTP 503', 'Feishu 1270001', 'Feishu 1270003',
                  'DWS.0011', 'malformed body', 'dropped connection', 'slow > timeout', 'token expiry',

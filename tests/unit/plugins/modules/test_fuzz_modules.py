@@ -53,8 +53,10 @@ __metaclass__ = type
 pytest_plugins = [__name__]
 
 FUZZ_STATS = {}
-FEISHU_ID, FEISHU_OTHER_ID = '7300000000000000001', '7300000000000000002'
-DWS_OBS_ID, DWS_MRS_ID = '66666666-7777-8888-9999-000000000000', '66666666-7777-8888-9999-000000000001'
+FEISHU_ID = '7300000000000000001'
+FEISHU_OTHER_ID = '7300000000000000002'
+DWS_OBS_ID = '66666666-7777-8888-9999-000000000000'
+DWS_MRS_ID = '66666666-7777-8888-9999-000000000001'
 MRS_PASSWORD = 'Fuzz_Mrs_Password_1'
 MODULE_ENV = ('FEISHU_APP_ID', 'FEISHU_APP_SECRET', 'FEISHU_TENANT_ACCESS_TOKEN', 'FEISHU_BASE_URL',
               'HW_ACCESS_KEY', 'HUAWEICLOUD_SDK_AK', 'HW_SECRET_KEY', 'HUAWEICLOUD_SDK_SK', 'HW_SECURITY_TOKEN',
@@ -250,6 +252,7 @@ class StatusRecorder:
 def run_main(module, args, env, session):
     """Run ``module.main()``; return (exit code, result, raw output).  Any other exception propagates."""
     out = io.StringIO()
+    code = None
     environment = dict((k, v) for k, v in os.environ.items() if k not in MODULE_ENV)
     environment.update(env)
     with mock.patch.dict(os.environ, environment, clear=True), \
