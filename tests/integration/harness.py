@@ -218,6 +218,7 @@ class PlaybookRunner:
         client = self.sandbox_env.client
         if client is None:
             return
+        client.wait_idle(timeout=30)  # a request the module gave up on may still be changing the state
         invocation['sandbox_after'] = sandbox_snapshot(client)
         made = [e for e in client.requests() if e['seq'] > invocation['log_mark']]
         invocation['requests'] = len(made)
@@ -340,6 +341,10 @@ def read_progress(workdir):
 
 
 def save_step(client, workdir, index):
+    # a request the module gave up on (slow fault) is still being served: let it finish and be logged
+    # here, not leak into the next case after the reset
+    if not client.wait_idle(timeout=30):
+        raise RuntimeError('the sandbox still serves a request 30 s after case %d' % index)
     data = {'requests': client.requests(), 'state': client.state(), 'secrets': client.issued_secrets()}
     with open(step_file(workdir, index), 'w') as handle:
         json.dump(data, handle)

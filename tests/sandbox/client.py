@@ -34,14 +34,14 @@ class SandboxClient:
         self.timeout = timeout
         self.process = None  # set by the fixture when it owns the server process
 
-    def _call(self, method, name, body=None, query=None):
+    def _call(self, method, name, body=None, query=None, wait=0.0):
         url = '%s/_sandbox/%s' % (self.base_url, name)
         if query:
             url += '?' + urlencode(query)
         data = None if body is None else json.dumps(body).encode('utf-8')
         request = Request(url, data=data, method=method, headers={'Content-Type': 'application/json'})
         try:
-            with _OPENER.open(request, timeout=self.timeout) as response:
+            with _OPENER.open(request, timeout=self.timeout + wait) as response:
                 return json.loads(response.read().decode('utf-8'))
         except HTTPError as error:
             raise SandboxControlError(error.code, error.read().decode('utf-8', 'replace')) from error
@@ -49,6 +49,10 @@ class SandboxClient:
     def reset(self):
         """State back to the config seed; log, faults, tokens and settings cleared."""
         return self._call('POST', 'reset', {})
+
+    def wait_idle(self, timeout=10.0):
+        """Block until no API request is in flight (e.g. one held by a slow fault); True if idle."""
+        return self._call('GET', 'idle', query={'timeout': timeout}, wait=timeout)['idle']
 
     def requests(self, platform=None):
         """The request log (oldest first), optionally for one platform ('dws' or 'feishu')."""

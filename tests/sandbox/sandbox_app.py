@@ -142,6 +142,8 @@ class SandboxApp:
         self.initial_settings.update(validate_settings(dict(settings or {})))
         self.settings = dict(self.initial_settings)
         self.lock = threading.RLock()
+        self.idle = threading.Condition(self.lock)
+        self.in_flight = 0  # API requests received and not yet answered (a slow fault holds one for seconds)
         self.faults = FaultRegistry()
         self.log = []
         self.log_seq = 0
@@ -155,8 +157,36 @@ class SandboxApp:
         if request.path == CONTROL_PREFIX.rstrip('/') or request.path.startswith(CONTROL_PREFIX):
             if not self.test_mode:
                 return text_response(404, 'not found')
+            if request.method == 'GET' and request.path.rstrip('/') == CONTROL_PREFIX + 'idle':
+                return self._wait_idle(request)  # waits without holding the lock
             with self.lock:
                 return self._control(request)
+        with self.lock:
+            self.in_flight += 1
+        try:
+            return self._handle_api(request)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+                self.idle.notify_all()
+
+    def _wait_idle(self, request):
+        """Answer once no API request is in flight, or after ?timeout= seconds (default 10).
+
+        A client that gave up on a slow request leaves it running here; a test that reads the log or
+        resets the sandbox before it ends would miss its entry or see it land in the next case.
+        """
+        try:
+            timeout = float(request.query.get('timeout', ['10'])[0])
+        except ValueError:
+            return json_response(400, {'error': 'timeout must be a number of seconds'})
+        deadline = time.monotonic() + max(0.0, min(timeout, 120.0))
+        with self.idle:
+            while self.in_flight and time.monotonic() < deadline:
+                self.idle.wait(deadline - time.monotonic())
+            return json_response(200, {'idle': self.in_flight == 0, 'in_flight': self.in_flight})
+
+    def _handle_api(self, request):
         platform = platform_of(request.path)
         emulator = self.emulators.get(platform)
         op, params = emulator.route(request.method, request.path) if emulator else (None, {})

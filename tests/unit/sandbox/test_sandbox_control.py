@@ -216,3 +216,30 @@ def test_slow_request_does_not_block_others(sandbox, dws, feishu):
     assert time.monotonic() - started < 0.3
     slow.join()
     assert [entry['fault'] for entry in sandbox.requests('dws')] == ['slow']
+
+
+def test_idle_waits_for_a_request_held_by_a_slow_fault(sandbox, dws):
+    sandbox.inject('slow', delay=0.5, platform='dws')
+    slow = threading.Thread(target=dws.list)
+    slow.start()
+    try:
+        time.sleep(0.1)
+        assert sandbox.requests('dws') == []  # still being served: not logged yet
+        assert sandbox.wait_idle(timeout=5) is True
+        assert [entry['fault'] for entry in sandbox.requests('dws')] == ['slow']
+    finally:
+        slow.join()
+
+
+def test_idle_gives_up_after_its_timeout(sandbox, dws):
+    sandbox.inject('slow', delay=0.8, platform='dws')
+    slow = threading.Thread(target=dws.list)
+    slow.start()
+    try:
+        time.sleep(0.1)
+        started = time.monotonic()
+        assert sandbox.wait_idle(timeout=0.2) is False
+        assert time.monotonic() - started < 0.6
+    finally:
+        slow.join()
+    assert sandbox.wait_idle(timeout=0) is True
