@@ -377,3 +377,32 @@ def test_every_option_of_the_module_is_fuzzed(module, options):
     covered = set(options) | set(FEISHU_CONNECTION) | set(FEISHU_CONNECTION_OPTIONAL) | set(FEISHU_HOSTILE_ONLY)
     covered |= set(DWS_CONNECTION_OPTIONAL) | set(DWS_HOSTILE_ONLY) | set(DWS_REQUIRED)
     assert sorted(set(module.argument_spec()) - covered) == []
+
+
+# ----- what the fuzzing found, kept as plain regression tests ------------------------------------------------
+
+@pytest.mark.parametrize('option,value', [
+    ('i18n_name', False), ('i18n_name', 0), ('i18n_name', ''), ('connector_param', 'not a dict'),
+    ('timeout', float('inf')), ('retries', '-Infinity'), ('timeout', '1e99999999'),
+])
+def test_values_ansible_core_mishandles_fail_cleanly_without_secrets(option, value):
+    """ansible-core 2.19 crashes, hangs, or drops the no_log masking on these; the modules refuse them first."""
+    session = feishu_session()
+    args = {'app_id': APP_ID, 'app_secret': APP_SECRET, 'base_url': 'http://fake', 'name': 'Tickets', option: value}
+    code, result, raw = run_main(feishu_search_data_source, args, {}, session)
+    assert code == 1 and result['msg'].startswith(option + ' must be'), result
+    assert APP_SECRET not in raw and session.sent == []
+
+
+def test_running_a_wait_false_task_again_does_not_repeat_its_write():
+    """The first run leaves the data source UPDATING; the second waits for it instead of sending the PUT again."""
+    session = dws_session()
+    args = {'cluster_id': CLUSTER, 'name': 'obs_src1', 'type': 'OBS', 'agency': 'DWSAccessOBS2', 'wait': False}
+    code, first, dummy = run_main(dws_ext_data_source, args, DWS_ENV, session)
+    assert code == 0 and first['changed'] is True and len(session.writes()) == 1
+    code, again, dummy = run_main(dws_ext_data_source, args, DWS_ENV, session)
+    assert code == 0 and again['changed'] is False and len(session.writes()) == 1
+    deleting = dict(args, state='absent')
+    run_main(dws_ext_data_source, deleting, DWS_ENV, session)
+    code, gone, dummy = run_main(dws_ext_data_source, deleting, DWS_ENV, session)
+    assert code == 0 and gone['changed'] is False and len(session.writes()) == 2  # being deleted counts as absent
