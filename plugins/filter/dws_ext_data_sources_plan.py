@@ -139,13 +139,12 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.dsops.cloud.plugins.module_utils.dws_data_source import (
-    DwsExtDataSourceAdapter, TYPES, connection_argument_spec, validate_common)
+    RESOURCE_MUTUALLY_EXCLUSIVE, DwsExtDataSourceAdapter, TYPES, resource_argument_spec, validate_common)
 from ansible_collections.dsops.cloud.plugins.module_utils.errors import DsopsError
 from ansible_collections.dsops.cloud.plugins.module_utils.resource import ensure
-from ansible_collections.dsops.cloud.plugins.modules.dws_ext_data_source import MUTUALLY_EXCLUSIVE, argument_spec
 from ansible_collections.dsops.cloud.plugins.plugin_utils.data_source_plan import (
     CREATE, DELETE, Plan, PlanError, SnapshotWriteAttempted, action_of, check_item, check_purge, describe,
-    label_for, recording, resource_spec)
+    label_for, recording)
 
 VARIABLE = 'dws_ext_data_sources'
 # Never copied into the plan: the role passes it from the item itself.
@@ -154,7 +153,7 @@ RecordingAdapter = recording(DwsExtDataSourceAdapter)
 
 
 def item_spec():
-    return resource_spec(argument_spec(), connection_argument_spec())
+    return resource_argument_spec()
 
 
 def with_cluster(item, cluster_id):
@@ -168,7 +167,7 @@ def check_dws_item(item, spec):
     """The module's argument spec and its own checks that need no request (names, formats)."""
     if isinstance(item, dict) and not item.get('cluster_id'):
         raise PlanError('cluster_id is missing: give it in the item, or set %s_cluster_id' % VARIABLE)
-    params, given = check_item(item, spec, required_one_of=[('name', 'id')], mutually_exclusive=MUTUALLY_EXCLUSIVE)
+    params, given = check_item(item, spec, required_one_of=[('name', 'id')], mutually_exclusive=RESOURCE_MUTUALLY_EXCLUSIVE)
     try:
         validate_common(params)
     except DsopsError as error:

@@ -129,14 +129,12 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.dsops.cloud.plugins.module_utils.errors import DsopsError
-from ansible_collections.dsops.cloud.plugins.module_utils.feishu_client import (
-    connection_argument_spec, normalise_data_source)
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu_client import normalise_data_source
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu_data_source import (
-    FeishuDataSourceAdapter, ensure_data_source)
-from ansible_collections.dsops.cloud.plugins.modules.feishu_search_data_source import argument_spec
+    FeishuDataSourceAdapter, ensure_data_source, resource_argument_spec)
 from ansible_collections.dsops.cloud.plugins.plugin_utils.data_source_plan import (
     CREATE, DELETE, Plan, PlanError, SnapshotWriteAttempted, action_of, check_item, check_purge, describe,
-    label_for, recording, resource_spec)
+    label_for, recording)
 
 VARIABLE = 'feishu_search_data_sources'
 RecordingAdapter = recording(FeishuDataSourceAdapter)
@@ -177,7 +175,7 @@ def current_data_sources(current):
 
 
 def item_spec():
-    return resource_spec(argument_spec(), connection_argument_spec())
+    return resource_argument_spec()
 
 
 def plan_item(plan, snapshot, index, item, spec):

@@ -14,7 +14,7 @@ import json
 import time
 
 from ansible_collections.dsops.cloud.plugins.module_utils.dws_signer import canonical_query_from_pairs, sign
-from ansible_collections.dsops.cloud.plugins.module_utils.errors import ApiError, InputError, JobError, TransportError
+from ansible_collections.dsops.cloud.plugins.module_utils.errors import ApiError, InputError, JobError
 from ansible_collections.dsops.cloud.plugins.module_utils.transport import RetryPolicy
 
 __metaclass__ = type
@@ -229,31 +229,13 @@ class DwsClient:
 
         if method == 'GET':
             return self.retry.call(attempt, idempotent=True)
-        ambiguous = 0
-        while True:
-            try:
-                return self.retry.call(attempt, idempotent=False)
-            except (ApiError, TransportError) as error:
-                if recheck is None or not _is_ambiguous(error) or ambiguous >= self.retry.retries:
-                    raise
-                self.retry.sleep(self._settle_time(ambiguous, error))
-                ambiguous += 1
-                outcome = recheck()
-                if outcome is not None:
-                    return outcome
 
-    def _settle_time(self, attempt, error):
-        """How long to wait before re-reading after an ambiguous write.
+        def send():
+            return self.retry.call(attempt, idempotent=False)
 
-        A server that answered (5xx) is done with the request, so the usual backoff
-        will do.  Without an answer (timeout, dropped connection) the request may still
-        be in progress: it gets as long again as it already had (the timeout), so a
-        slow write is found by the re-read instead of being sent a second time.
-        """
-        wait = self.retry.delay_for(attempt, error)
-        if isinstance(error, TransportError):
-            wait = max(wait, float(getattr(self.transport, 'timeout', 0) or 0))
-        return wait
+        if recheck is None:
+            return send()
+        return self.retry.call_write(send, recheck, getattr(self.transport, 'timeout', 0))
 
     @staticmethod
     def _serialise(body):
@@ -343,8 +325,3 @@ def backoff_delays(first=1.0, factor=1.5, cap=15.0):
 
 def job_status(job):
     return str((job or {}).get('status') or '').strip().upper()
-
-
-def _is_ambiguous(error):
-    """A transient failure after which the write may or may not have happened."""
-    return getattr(error, 'transient', False) and getattr(error, 'maybe_processed', True)

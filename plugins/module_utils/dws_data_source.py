@@ -66,6 +66,32 @@ def connection_argument_spec():
     )
 
 
+def resource_argument_spec():
+    """The options of dws_ext_data_source that describe the data source (the role's items take these)."""
+    return dict(
+        cluster_id=dict(type='str', required=True),
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        name=dict(type='str'),
+        id=dict(type='str'),
+        type=dict(type='str', choices=['OBS', 'MRS']),
+        agency=dict(type='str'),
+        connect_info=dict(type='str', aliases=['database']),
+        mrs_cluster_id=dict(type='str'),
+        user_name=dict(type='str'),
+        user_password=dict(type='str', no_log=True),
+        description=dict(type='str'),
+        reboot=dict(type='bool', default=False),
+        recreate=dict(type='bool', default=False),
+        wait=dict(type='bool', default=True),
+        wait_timeout=dict(type='int', default=1800),
+    )
+
+
+# OBS-only options against MRS-only options
+RESOURCE_MUTUALLY_EXCLUSIVE = [[obs, mrs] for obs in ('agency', 'connect_info')
+                               for mrs in ('mrs_cluster_id', 'user_name', 'user_password')]
+
+
 def build_client(params, register_secret=None, transport=None, sleep=None, clock=None):
     """A DwsClient from module parameters (plain dict); raises InputError on bad settings."""
     if params.get('timeout') is not None and params['timeout'] < 1:

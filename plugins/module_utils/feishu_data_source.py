@@ -15,7 +15,7 @@ import re
 
 from ansible_collections.dsops.cloud.plugins.module_utils import reconcile
 from ansible_collections.dsops.cloud.plugins.module_utils.errors import (
-    ApiError, ConflictError, DsopsError, InputError, TransportError)
+    ConflictError, DsopsError, InputError)
 from ansible_collections.dsops.cloud.plugins.module_utils.reconcile import Field
 from ansible_collections.dsops.cloud.plugins.module_utils.resource import ResourceAdapter, ensure
 
@@ -77,6 +77,34 @@ CONFLICT_HINT = ('template, schema_id, searchable_fields, connect_type (0 = defa
 
 
 # ----- input ---------------------------------------------------------------------------------
+
+def _i18n_spec():
+    return dict(type='dict', options=dict((locale, dict(type='str')) for locale in I18N_LOCALES))
+
+
+def resource_argument_spec():
+    """The options of feishu_search_data_source that describe the data source (the role's items take these)."""
+    return dict(
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        id=dict(type='str', aliases=['data_source_id']),
+        name=dict(type='str'),
+        online=dict(type='bool'),
+        description=dict(type='str'),
+        icon_url=dict(type='str'),
+        i18n_name=_i18n_spec(),
+        i18n_description=_i18n_spec(),
+        enable_answer=dict(type='bool'),
+        connector_param=dict(type='dict', options=dict(
+            callback_endpoint=dict(type='str'),
+            callback_user_id_type=dict(type='str', choices=sorted(CALLBACK_USER_ID_TYPES, key=CALLBACK_USER_ID_TYPES.get)),
+        )),
+        template=dict(type='str'),
+        schema_id=dict(type='str'),
+        searchable_fields=dict(type='list', elements='str'),
+        connect_type=dict(type='str', choices=sorted(CONNECT_TYPES, key=CONNECT_TYPES.get)),
+        data_source_app_id=dict(type='str'),
+    )
+
 
 def validate_options(params):
     """Checks beyond the argument spec; raise InputError before any request is made."""
@@ -225,32 +253,9 @@ class FeishuDataSourceAdapter(ResourceAdapter):
         match is adopted (and patched if it differs), none means the create did not
         happen and it is sent again, within the retries budget.
         """
-        policy = self.client.retry
-        repeats = 0
-        while True:
-            try:
-                return self.client.create_data_source(payload)
-            except (ApiError, TransportError) as error:
-                if not (error.transient and error.maybe_processed) or repeats >= policy.retries:
-                    raise
-                policy.sleep(self._settle_time(repeats, error))
-                repeats += 1
-            adopted = self._adopt_after_ambiguous_create(payload)
-            if adopted is not None:
-                return adopted
-
-    def _settle_time(self, repeats, error):
-        """How long to wait before looking for the result of an ambiguous create.
-
-        A server that answered (5xx) has finished with the request, so the usual
-        backoff will do.  Without an answer (timeout, dropped connection) the request
-        may still be in progress: it gets as long again as it already had (the
-        ``timeout``) before the look-up, so a merely slow create is found and adopted.
-        """
-        wait = self.client.retry.delay_for(repeats, error)
-        if isinstance(error, TransportError):
-            wait = max(wait, float(getattr(self.client.transport, 'timeout', 0) or 0))
-        return wait
+        return self.client.retry.call_write(lambda: self.client.create_data_source(payload),
+                                            lambda: self._adopt_after_ambiguous_create(payload),
+                                            getattr(self.client.transport, 'timeout', 0))
 
     def _adopt_after_ambiguous_create(self, payload):
         matches = self.matches_by_name(payload['name'])

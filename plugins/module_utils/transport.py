@@ -154,11 +154,50 @@ class RetryPolicy:
                 self.sleep(self.delay_for(attempt, error))
                 attempt += 1
 
+    def call_write(self, send, recheck, request_timeout=0):
+        """Run the write ``send()``; after an ambiguous failure, wait and look before sending it again.
+
+        ``send`` retries what provably did not reach the server itself.  After a failure
+        that may have been acted on (5xx, timeout, reset), ``recheck()`` looks: it returns
+        the write's result (the write took effect) or None (it did not: send again),
+        within the ``retries`` budget.
+        """
+        looks = 0
+        while True:
+            try:
+                return send()
+            except (ApiError, TransportError) as error:
+                if not is_ambiguous(error) or looks >= self.retries:
+                    raise
+                self.sleep(self.settle_delay(looks, error, request_timeout))
+                looks += 1
+            found = recheck()
+            if found is not None:
+                return found
+
+    def settle_delay(self, attempt, error, request_timeout):
+        """How long to wait before looking for the result of an ambiguous write.
+
+        A server that answered (5xx) is done with the request, so the usual backoff
+        will do.  Without an answer (timeout, dropped connection) the request may still
+        be in progress: it gets as long again as it already had (the request timeout),
+        so a merely slow write is found by the look instead of being sent twice.
+        """
+        wait = self.delay_for(attempt, error)
+        if isinstance(error, TransportError):
+            wait = max(wait, float(request_timeout or 0))
+        return wait
+
     @staticmethod
     def is_retryable(error, idempotent):
         if not getattr(error, 'transient', False):
             return False
         return idempotent or not getattr(error, 'maybe_processed', True)
+
+
+def is_ambiguous(error):
+    """A transient failure after which a write may or may not have happened."""
+    return getattr(error, 'transient', False) and getattr(error, 'maybe_processed', True)
 
 
 def _describe(error):

@@ -336,43 +336,23 @@ error:
 '''
 
 from ansible_collections.dsops.cloud.plugins.module_utils.dws_data_source import (
-    DwsExtDataSourceAdapter, build_client, connection_argument_spec)
+    RESOURCE_MUTUALLY_EXCLUSIVE, DwsExtDataSourceAdapter, build_client, connection_argument_spec,
+    resource_argument_spec)
 from ansible_collections.dsops.cloud.plugins.module_utils.module_glue import new_module, run, secret_registrar
 from ansible_collections.dsops.cloud.plugins.module_utils.resource import ensure
 
 
 def argument_spec():
     spec = connection_argument_spec()
-    spec.update(
-        cluster_id=dict(type='str', required=True),
-        state=dict(type='str', choices=['present', 'absent'], default='present'),
-        name=dict(type='str'),
-        id=dict(type='str'),
-        type=dict(type='str', choices=['OBS', 'MRS']),
-        agency=dict(type='str'),
-        connect_info=dict(type='str', aliases=['database']),
-        mrs_cluster_id=dict(type='str'),
-        user_name=dict(type='str'),
-        user_password=dict(type='str', no_log=True),
-        description=dict(type='str'),
-        reboot=dict(type='bool', default=False),
-        recreate=dict(type='bool', default=False),
-        wait=dict(type='bool', default=True),
-        wait_timeout=dict(type='int', default=1800),
-    )
+    spec.update(resource_argument_spec())
     return spec
-
-
-# OBS-only options against MRS-only options
-MUTUALLY_EXCLUSIVE = [[obs, mrs] for obs in ('agency', 'connect_info')
-                      for mrs in ('mrs_cluster_id', 'user_name', 'user_password')]
 
 
 def main():
     module = new_module(
         argument_spec=argument_spec(),
         required_one_of=[['name', 'id']],
-        mutually_exclusive=MUTUALLY_EXCLUSIVE,
+        mutually_exclusive=RESOURCE_MUTUALLY_EXCLUSIVE,
         supports_check_mode=True,
     )
 

@@ -348,36 +348,13 @@ from ansible_collections.dsops.cloud.plugins.module_utils.feishu_client import (
     CONNECTION_MUTUALLY_EXCLUSIVE, CONNECTION_REQUIRED_ONE_OF, CONNECTION_REQUIRED_TOGETHER,
     client_from_params, connection_argument_spec)
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu_data_source import (
-    CALLBACK_USER_ID_TYPES, CONNECT_TYPES, FeishuDataSourceAdapter, I18N_LOCALES, ensure_data_source)
+    FeishuDataSourceAdapter, ensure_data_source, resource_argument_spec)
 from ansible_collections.dsops.cloud.plugins.module_utils.module_glue import new_module, run, secret_registrar
-
-
-def i18n_spec():
-    return dict(type='dict', options=dict((locale, dict(type='str')) for locale in I18N_LOCALES))
 
 
 def argument_spec():
     spec = connection_argument_spec()
-    spec.update(
-        state=dict(type='str', choices=['present', 'absent'], default='present'),
-        id=dict(type='str', aliases=['data_source_id']),
-        name=dict(type='str'),
-        online=dict(type='bool'),
-        description=dict(type='str'),
-        icon_url=dict(type='str'),
-        i18n_name=i18n_spec(),
-        i18n_description=i18n_spec(),
-        enable_answer=dict(type='bool'),
-        connector_param=dict(type='dict', options=dict(
-            callback_endpoint=dict(type='str'),
-            callback_user_id_type=dict(type='str', choices=sorted(CALLBACK_USER_ID_TYPES, key=CALLBACK_USER_ID_TYPES.get)),
-        )),
-        template=dict(type='str'),
-        schema_id=dict(type='str'),
-        searchable_fields=dict(type='list', elements='str'),
-        connect_type=dict(type='str', choices=sorted(CONNECT_TYPES, key=CONNECT_TYPES.get)),
-        data_source_app_id=dict(type='str'),
-    )
+    spec.update(resource_argument_spec())
     return spec
 
 

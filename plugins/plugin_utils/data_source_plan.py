@@ -34,19 +34,6 @@ class SnapshotWriteAttempted(DsopsError):
     """A write reached the read-only client: a bug, since planning runs in check mode."""
 
 
-def resource_spec(module_spec, connection_spec):
-    """The module's argument spec without its connection options.
-
-    Items describe data sources; connections come from the environment, module_defaults
-    or the role's connection variable.  Leaving the connection options out also keeps
-    their environment fallbacks (secrets) out of the planning.
-    """
-    spec = dict(module_spec)
-    for name in connection_spec:
-        spec.pop(name, None)
-    return spec
-
-
 def _aliases(spec):
     """alias -> canonical option name."""
     table = {}

@@ -76,6 +76,46 @@ def test_server_given_wait_is_honoured_and_capped():
     assert p.sleeps == [4.0, 8.0]
 
 
+def test_an_ambiguous_write_is_looked_for_before_it_is_sent_again():
+    p = policy()
+    send = flaky([transient(), TransportError('timed out')], result='created')
+    looks = []
+
+    def recheck():
+        looks.append(1)
+        return None  # not there: the write did not happen
+
+    assert p.call_write(send, recheck, request_timeout=5) == 'created'
+    assert len(send.calls) == 3 and len(looks) == 2
+    # a 5xx answer gets the usual backoff; a timeout gets at least as long as the request had
+    assert p.sleeps == [1.0, 5.0]
+
+
+def test_a_write_found_by_the_look_is_adopted_not_repeated():
+    p = policy()
+    send = flaky([TransportError('timed out')], result='created twice')
+    assert p.call_write(send, lambda: 'found', request_timeout=2) == 'found'
+    assert len(send.calls) == 1
+
+
+@pytest.mark.parametrize('error', [ApiError('DWS', 'bad', http_status=400, code='DWS.0001'),
+                                   transient(maybe_processed=False)])
+def test_call_write_never_looks_after_a_failure_the_server_did_not_act_on(error):
+    p = policy()
+    looks = []
+    with pytest.raises(ApiError):
+        p.call_write(flaky([error]), lambda: looks.append(1), request_timeout=2)
+    assert looks == [] and p.sleeps == []
+
+
+def test_call_write_gives_up_after_the_retry_budget():
+    p = policy(retries=2)
+    send = flaky([transient()] * 5)
+    with pytest.raises(ApiError):
+        p.call_write(send, lambda: None)
+    assert len(send.calls) == 3
+
+
 def test_transport_errors_are_transient():
     p = policy()
     assert p.call(flaky([TransportError('reset', maybe_processed=False)])) == 'ok'
