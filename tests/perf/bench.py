@@ -4,7 +4,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmarks of the dsops.cloud modules against the local sandbox (real ansible-playbook runs).
 
-  python tests/perf/bench.py            full run: N = 30, 3 repetitions, DWS jobs of 2, 10 and 30 s (~6 min)
+  python tests/perf/bench.py            full run: N = 30, 3 repetitions, DWS jobs of 2, 10 and 30 s (3 min on an idle 2-CPU machine)
   python tests/perf/bench.py --quick    CI: N = 5, 1 repetition, a 2 s job (under a minute on 2 idle cores)
   python tests/perf/bench.py --markdown BENCHMARKS.md    also rewrite BENCHMARKS.md with the figures
 
@@ -337,7 +337,7 @@ emulates the DWS and Feishu APIs and logs every request; nothing here talks to a
 
 ```sh
 source tests/venv.sh && dsops_venv          # or any virtualenv with tests/requirements.txt
-python tests/perf/bench.py                  # full run: N = 30, 3 repetitions, DWS jobs of 2, 10 and 30 s (~6 min)
+python tests/perf/bench.py                  # full run: N = 30, 3 repetitions, DWS jobs of 2, 10 and 30 s (3 min on an idle 2-CPU machine)
 python tests/perf/bench.py --quick          # what CI runs (tests/run.sh perf): N = 5, 1 repetition, a 2 s job
 python tests/perf/bench.py --markdown BENCHMARKS.md   # rewrite this file with the new figures
 ```
