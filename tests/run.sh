@@ -103,7 +103,7 @@ run_docs() {
 }
 
 run_integration() {
-  python -m pytest tests/integration -q -p no:cacheprovider
+  python -m pytest tests/integration -q -p no:cacheprovider --durations=12
 }
 
 run_build() {

@@ -165,6 +165,8 @@ def clean_environ(monkeypatch):
     for name in list(os.environ):
         if name.startswith(MODULE_ENV_PREFIXES):
             monkeypatch.delenv(name)
+    # ansible-runner finds ansible-playbook on PATH: the one beside this Python, even without an activated venv
+    monkeypatch.setenv('PATH', os.path.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
 
 
 def check_job(runner, private_data_dir, secrets, injected_secret):

@@ -332,7 +332,8 @@ def test_a_503_once_on_a_read_is_retried(sandbox, run_playbook):
 
 def test_a_dropped_create_is_rechecked_and_not_duplicated(sandbox, run_playbook):
     sandbox.inject('drop', platform='dws', op='dws.create')
-    result = run_ok(run_playbook, OBS)
+    # without an answer the module gives the create as long as its timeout before it looks: keep that short
+    result = run_ok(run_playbook, dict(OBS, dws_timeout=3))
     assert result['changed'] is True
     assert ops(dws_log(sandbox))[:4] == ['dws.list', 'dws.create', 'dws.list', 'dws.create']
     assert len(data_sources(sandbox)) == 1
