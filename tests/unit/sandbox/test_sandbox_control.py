@@ -1,5 +1,6 @@
 """Control API, request log, CLI options, test-mode gating and the subprocess fixture."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -218,28 +219,29 @@ def test_slow_request_does_not_block_others(sandbox, dws, feishu):
     assert [entry['fault'] for entry in sandbox.requests('dws')] == ['slow']
 
 
-def test_idle_waits_for_a_request_held_by_a_slow_fault(sandbox, dws):
-    sandbox.inject('slow', delay=0.5, platform='dws')
+@contextlib.contextmanager
+def request_held_by_a_slow_fault(sandbox, dws, delay):
+    """A DWS list the sandbox is still serving (for ``delay`` seconds) while the block runs."""
+    sandbox.inject('slow', delay=delay, platform='dws')
     slow = threading.Thread(target=dws.list)
     slow.start()
     try:
         time.sleep(0.1)
+        yield
+    finally:
+        slow.join()
+
+
+def test_idle_waits_for_a_request_held_by_a_slow_fault(sandbox, dws):
+    with request_held_by_a_slow_fault(sandbox, dws, 0.5):
         assert sandbox.requests('dws') == []  # still being served: not logged yet
         assert sandbox.wait_idle(timeout=5) is True
         assert [entry['fault'] for entry in sandbox.requests('dws')] == ['slow']
-    finally:
-        slow.join()
 
 
 def test_idle_gives_up_after_its_timeout(sandbox, dws):
-    sandbox.inject('slow', delay=0.8, platform='dws')
-    slow = threading.Thread(target=dws.list)
-    slow.start()
-    try:
-        time.sleep(0.1)
+    with request_held_by_a_slow_fault(sandbox, dws, 0.8):
         started = time.monotonic()
         assert sandbox.wait_idle(timeout=0.2) is False
         assert time.monotonic() - started < 0.6
-    finally:
-        slow.join()
     assert sandbox.wait_idle(timeout=0) is True
