@@ -259,9 +259,22 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
             raise InputError('No %s data source with id %s in cluster %s; to create one, give name (and type) '
                              'without id.' % (self.ds_type or 'OBS or MRS', self.params['id'], self.cluster_id))
         if current is not None:
+            self._refuse_deleting_another_name(current)
             self.ds_type = current.get('type') or self.ds_type
         self.current = current
         return current
+
+    def _refuse_deleting_another_name(self, current):
+        """Deleting is irreversible: refuse when id and name point at different data sources.
+
+        (With state=present a differing name is a create-only conflict, reported by the plan.)
+        """
+        name = self.params.get('name')
+        if self.params.get('state') == 'absent' and self.params.get('id') and name is not None \
+                and current.get('name') != name:
+            raise InputError('%s id %s in cluster %s is named %r, not %r; nothing was deleted. Give the matching '
+                             'name, or only the id.' % (self.noun, current.get('id'), self.cluster_id,
+                                                        current.get('name'), name))
 
     def _settled(self, current):
         """A data source in the middle of a job (another run's, or ours left with wait=false), once it settles.
@@ -385,9 +398,26 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
 
         response = self.client.delete_data_source(self.cluster_id, ds_id, recheck=recheck)
         if response is None:
-            return  # already gone: another actor deleted it since it was read
+            self._confirm_gone(ds_type, ds_id, current)
+            return
         self._finish(response.get('job_id'), lambda: self._read(ds_type, ds_id), lambda obj: obj is None,
                      force_wait=force_wait)
+
+    def _confirm_gone(self, ds_type, ds_id, current):
+        """The DELETE was answered 'not found': true only if the listing agrees.
+
+        DWS.0015 means "resource not found or no permission" (reference): a data source
+        still listed means the credentials may not delete it, which must not pass as done.
+        """
+        still = self._read(ds_type, ds_id)
+        if still is not None and configure_status(still) not in ('DELETING', 'DELETED'):
+            raise DsopsError('DWS answered "not found or no permission" (DWS.0015) to the DELETE of %s %s, but it '
+                             'is still listed in cluster %s; nothing was deleted.'
+                             % (self.noun, self.identify(current), self.cluster_id),
+                             hint='Check that the credentials may delete external data sources (IAM policy of '
+                                  'the user or agency) in project %s.' % self.client.project_id)
+        if still is None:
+            self.write_was_no_op = True  # removed by someone else since it was read
 
     def recreate(self, current, payload):
         # check before deleting, so a missing password never leaves the user with nothing

@@ -378,12 +378,17 @@ class FeishuClient:
         return self.get_data_source(data_source_id)
 
     def delete_data_source(self, data_source_id):
-        """DELETE; True if deleted, False if it was already gone (1270004, unconfirmed for DELETE)."""
+        """DELETE; True if this call deleted it, False if it was already gone (1270004, unconfirmed for DELETE).
+
+        'Gone' after an attempt the server may have carried out (timeout, reset, 5xx) is
+        most likely that attempt's doing, so it counts as deleted by this call.
+        """
+        ambiguous = []
         try:
-            self.call('DELETE', self._item_path(data_source_id))
+            self.call('DELETE', self._item_path(data_source_id), ambiguous=ambiguous)
         except ApiError as error:
             if error.code == NOT_FOUND_CODE:
-                return False
+                return bool(ambiguous)
             raise
         return True
 

@@ -278,7 +278,7 @@ class FeishuDataSourceAdapter(ResourceAdapter):
     def update(self, current, payload):
         updated = self.client.patch_data_source(current['id'], payload)
         if updated is None:  # answered 1271003: the API saw nothing to change
-            self.update_was_no_op = True
+            self.write_was_no_op = True
             return current
         self._verify_written(updated, payload)
         return updated
@@ -295,7 +295,8 @@ class FeishuDataSourceAdapter(ResourceAdapter):
                              hint='Run the task again; if it persists, Feishu normalises these values differently.')
 
     def delete(self, current):
-        self.client.delete_data_source(current['id'])
+        if not self.client.delete_data_source(current['id']):
+            self.write_was_no_op = True  # removed by someone else since it was read
 
     # -- presentation
 

@@ -27,9 +27,10 @@ class ResourceAdapter:
     result_key = 'resource'
     #: human name used in messages, e.g. 'Feishu data source'
     noun = 'resource'
-    #: set by update() when the platform answered that there was nothing to change
-    #: (for example Feishu's 1271003): the run then reports no change
-    update_was_no_op = False
+    #: set by update() or delete() when the platform answered that there was nothing to do
+    #: (Feishu's 1271003 on a PATCH, a DELETE of what another actor removed meanwhile): nothing
+    #: was written, so the run reports no change
+    write_was_no_op = False
 
     def find(self):
         """Return the current API object or None."""
@@ -99,7 +100,7 @@ def ensure(adapter, state, check_mode=False, want_diff=False, allow_recreate=Fal
                 conflicts=plan.conflicts, hint=adapter.conflict_hint())
 
     final = _apply(adapter, plan, current, check_mode)
-    changed = plan.changed and not adapter.update_was_no_op
+    changed = plan.changed and not adapter.write_was_no_op
     result = {'changed': changed, adapter.result_key: adapter.sanitize(final) if final else {}}
     if want_diff:
         diff = plan.diff() if changed else {'before': plan.before, 'after': plan.before}

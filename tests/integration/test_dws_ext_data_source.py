@@ -330,6 +330,18 @@ def test_a_503_once_on_a_read_is_retried(sandbox, run_playbook):
     assert [e['status'] for e in dws_log(sandbox)] == [503, 200]
 
 
+def test_dws_0015_on_delete_is_a_clean_failure_while_the_source_is_still_listed(sandbox, run_playbook):
+    """DWS.0015 means "not found or no permission": with the data source still there, it is no success."""
+    seed_obs(sandbox)
+    sandbox.inject('http_error', platform='dws', op='dws.delete', status=403, error_code='DWS.0015',
+                   msg='The resource does not exist or you have no permission')
+    absent = {'dws_cluster_id': CLUSTER, 'dws_name': 'obs_src1', 'dws_type': 'OBS', 'dws_state': 'absent'}
+    result, dummy = run_failing(run_playbook, absent)
+    assert 'still listed' in result['msg'] and 'nothing was deleted' in result['msg'] and 'IAM' in result['msg']
+    assert [e['op'] for e in dws_log(sandbox)] == ['dws.list', 'dws.delete', 'dws.list']
+    assert len(data_sources(sandbox)) == 1
+
+
 def test_a_dropped_create_is_rechecked_and_not_duplicated(sandbox, run_playbook):
     sandbox.inject('drop', platform='dws', op='dws.create')
     # without an answer the module gives the create as long as its timeout before it looks: keep that short

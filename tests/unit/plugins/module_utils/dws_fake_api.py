@@ -55,13 +55,16 @@ class FakeResponse:
 class Fault:
     """Answer (or raise) instead of the API, for ``count`` matching requests."""
 
-    def __init__(self, method, path_re, count, status=None, body=None, headers=None, raw=None, exc=None, apply=False):
+    def __init__(self, method, path_re, count, status=None, body=None, headers=None, raw=None, exc=None, apply=False,
+                 effect=None):
         self.method = method
         self.path_re = re.compile(path_re) if path_re else None
         self.count = count
         self.status, self.body, self.headers, self.raw, self.exc = status, body, headers, raw, exc
         # apply=True: the API acts on the request, then the answer is lost (ambiguous failure)
         self.apply = apply
+        # effect(): something else happens on the API as the fault fires (e.g. another actor deletes)
+        self.effect = effect
 
     def matches(self, method, path):
         return (self.method in (None, method)) and (self.path_re is None or bool(self.path_re.search(path)))
@@ -137,6 +140,8 @@ class FakeDws:
                     self.faults.remove(fault)
                 if fault.apply:
                     self._route(method, parts, body)
+                if fault.effect is not None:
+                    fault.effect()
                 if fault.exc is not None:
                     raise fault.exc
                 entry['status'] = fault.status

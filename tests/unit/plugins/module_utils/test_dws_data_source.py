@@ -336,11 +336,31 @@ def test_absent_deletes_and_waits_then_absent_again_is_unchanged():
     assert again['changed'] is False and len(fake.writes()) == 1
 
 
-def test_a_source_gone_between_read_and_delete_counts_as_deleted():
+def test_a_source_gone_between_read_and_delete_is_absent_and_unchanged():
     fake = FakeDws([obs_source()])
-    fake.inject('DELETE', None, status=404, body={'error_code': 'DWS.0015', 'error_msg': 'not found'})
-    result = run(fake, params(id=OBS_ID, type='OBS', state='absent'))
-    assert result['changed'] is True and 'job' not in result
+
+    fake.inject('DELETE', None, status=403, body={'error_code': 'DWS.0015', 'error_msg': 'not found'},
+                effect=fake.sources.clear)  # removed by someone else
+    result = run(fake, params(id=OBS_ID, type='OBS', state='absent'), diff=True)
+    assert result['changed'] is False and result['ext_data_source'] == {} and 'job' not in result
+    assert result['diff']['before'] == result['diff']['after']
+
+
+def test_dws_0015_on_a_delete_of_a_source_still_listed_is_a_permission_failure():
+    """DWS.0015 is 'not found or no permission': it must not pass for a done delete."""
+    fake = FakeDws([obs_source()])
+    fake.inject('DELETE', None, status=403, body={'error_code': 'DWS.0015', 'error_msg': 'no permission'})
+    with pytest.raises(DsopsError, match='still listed.*nothing was deleted') as failure:
+        run(fake, params(id=OBS_ID, type='OBS', state='absent'))
+    assert 'IAM' in failure.value.hint
+    assert OBS_ID in fake.sources
+
+
+def test_absent_by_id_refuses_when_the_name_does_not_match():
+    fake = FakeDws([obs_source()])
+    with pytest.raises(InputError, match="named 'obs_src1', not 'other'; nothing was deleted"):
+        run(fake, params(id=OBS_ID, name='other', type='OBS', state='absent'))
+    assert fake.writes() == [] and OBS_ID in fake.sources
 
 
 def test_deleted_entries_in_the_listing_count_as_absent():

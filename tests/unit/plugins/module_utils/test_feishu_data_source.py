@@ -307,10 +307,21 @@ def test_absent_with_an_unknown_id_is_already_absent():
     assert fake.writes == []
 
 
-def test_a_delete_answered_not_found_counts_as_done():
+def test_a_delete_answered_not_found_is_absent_and_unchanged():
+    """Someone else removed it between the read and the DELETE: nothing was written by this run."""
     fake = existing_fake()
     fake.fail('DELETE', COLLECTION + '/', error(400, 1270004, 'data source not found'))
-    assert run(fake, id=DS_ID, state='absent')['changed'] is True
+    result = run(fake, id=DS_ID, state='absent')
+    assert result['changed'] is False and result['data_source'] == {}
+    assert result['diff']['before'] == result['diff']['after']
+
+
+def test_not_found_after_an_ambiguous_delete_counts_as_this_runs_delete():
+    fake = existing_fake()
+    fake.fail('DELETE', COLLECTION + '/', error(500, 1270001, 'internal error'), apply=True)
+    result = run(fake, id=DS_ID, state='absent')
+    assert result['changed'] is True and DS_ID not in fake.data_sources
+    assert [w.method for w in fake.writes] == ['DELETE', 'DELETE']
 
 
 def test_absent_by_id_refuses_when_the_name_does_not_match():
