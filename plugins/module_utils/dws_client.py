@@ -11,11 +11,14 @@ so the module edge can mask them in every output.
 from __future__ import absolute_import, division, print_function
 
 import json
+import re
 import time
+
+from ansible.module_utils.six.moves.urllib.parse import quote
 
 from ansible_collections.dsops.cloud.plugins.module_utils.dws_signer import canonical_query_from_pairs, sign
 from ansible_collections.dsops.cloud.plugins.module_utils.errors import ApiError, InputError, JobError
-from ansible_collections.dsops.cloud.plugins.module_utils.transport import RetryPolicy
+from ansible_collections.dsops.cloud.plugins.module_utils.transport import RetryPolicy, check_base_url
 
 __metaclass__ = type
 
@@ -34,6 +37,7 @@ REGION_DOMAIN_EXCEPTIONS = {
     'ap-southeast-4': 'myhuaweicloud.cn',
 }
 DEFAULT_DOMAIN = 'myhuaweicloud.com'
+REGION_RE = re.compile(r'^[a-z0-9][a-z0-9-]{1,62}$')
 
 # "Another operation is in progress on the instance": the server refused the call,
 # so repeating it later is safe even for a write.
@@ -54,10 +58,13 @@ def resolve_endpoint(endpoint=None, region=None):
     """The base URL: an explicit endpoint wins, else the regional default."""
     if endpoint:
         endpoint = endpoint.strip().rstrip('/')
-        if not endpoint.startswith(('https://', 'http://')):
-            raise InputError('endpoint must be an http(s) URL, got %r.' % endpoint)
+        check_base_url('endpoint', endpoint, 'https://dws.cn-north-4.myhuaweicloud.com')
         return endpoint
     if region:
+        region = region.strip()
+        if not REGION_RE.match(region):
+            raise InputError('region %r is not valid: a region name is lower-case letters, digits and "-", for '
+                             'example cn-north-4.' % region)
         domain = REGION_DOMAIN_EXCEPTIONS.get(region, DEFAULT_DOMAIN)
         return 'https://dws.%s.%s' % (region, domain)
     raise InputError('Either region (HW_REGION_NAME) or endpoint (HW_DWS_ENDPOINT) is required '
@@ -247,8 +254,9 @@ class DwsClient:
     # ----- API calls -----------------------------------------------------------------------------------------
 
     def _sources_path(self, cluster_id, ds_id=None):
-        path = '/v1.0/%s/clusters/%s/ext-data-sources' % (self.project_id, cluster_id)
-        return path + '/' + ds_id if ds_id else path
+        # path parameters are percent-encoded with no safe character, as the SDK does (reference)
+        path = '/v1.0/%s/clusters/%s/ext-data-sources' % (quote(self.project_id, safe=''), quote(cluster_id, safe=''))
+        return path + '/' + quote(ds_id, safe='') if ds_id else path
 
     def list_data_sources(self, cluster_id, ds_type):
         """The cluster's data sources of one type.  The type filter is always sent:
@@ -274,7 +282,7 @@ class DwsClient:
             raise
 
     def get_job(self, job_id):
-        return self.call('GET', '/v1.0/%s/job/%s' % (self.project_id, job_id))
+        return self.call('GET', '/v1.0/%s/job/%s' % (quote(self.project_id, safe=''), quote(str(job_id), safe='')))
 
     # ----- waiting -------------------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from ansible_collections.dsops.cloud.plugins.module_utils.dws_client import (
 from ansible_collections.dsops.cloud.plugins.module_utils.errors import DsopsError, InputError, JobError
 from ansible_collections.dsops.cloud.plugins.module_utils.reconcile import CREATE, RECREATE, Field
 from ansible_collections.dsops.cloud.plugins.module_utils.resource import ResourceAdapter
-from ansible_collections.dsops.cloud.plugins.module_utils.transport import HttpTransport, RetryPolicy
+from ansible_collections.dsops.cloud.plugins.module_utils.transport import HttpTransport, RetryPolicy, clean_credential
 
 __metaclass__ = type
 
@@ -30,6 +30,7 @@ TYPES = (OBS, MRS)
 # Documented rules of CreateDataSource [DOC]; checked before any request.
 NAME_RE = re.compile(r'^[A-Za-z0-9_]{1,64}$')
 USER_RE = re.compile(r'^[A-Za-z0-9_]{3,20}$')
+ID_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$')
 DESCRIPTION_MAX = 256
 DESCRIPTION_FORBIDDEN = "!<>'=&"
 
@@ -98,18 +99,31 @@ def build_client(params, register_secret=None, transport=None, sleep=None, clock
         raise InputError('timeout must be at least 1 second.')
     if params.get('retries') is not None and params['retries'] < 0:
         raise InputError('retries must be 0 or more.')
+    validate_identifier(params.get('project_id'), 'project_id')
     endpoint = resolve_endpoint(params.get('endpoint'), params.get('region'))
     retry = RetryPolicy(retries=params.get('retries', 5), sleep=sleep)
     if transport is None:
         transport = HttpTransport(timeout=params.get('timeout', 30),
                                   validate_certs=params.get('validate_certs', True))
-    return DwsClient(transport, endpoint, params.get('project_id'),
-                     access_key=params.get('access_key'), secret_key=params.get('secret_key'),
-                     security_token=params.get('security_token'), auth_token=params.get('auth_token'),
-                     retry=retry, register_secret=register_secret, sleep=sleep, clock=clock)
+    # cleaned values: the client registers them as secrets, since they are what any output could show
+    credentials = dict((option, clean_credential(option, params.get(option)))
+                       for option in ('access_key', 'secret_key', 'security_token', 'auth_token'))
+    return DwsClient(transport, endpoint, params.get('project_id'), retry=retry, register_secret=register_secret,
+                     sleep=sleep, clock=clock, **credentials)
 
 
 # ----- input checks ------------------------------------------------------------------------------------------
+
+def validate_identifier(value, option):
+    """Ids go into the URL path: refuse what no DWS id looks like (they are UUIDs) before any request."""
+    if value is None:
+        return
+    if not value.strip():
+        raise InputError('%s must not be empty.' % option)
+    if not ID_RE.match(value):
+        raise InputError('%s %r is not valid: DWS ids are made of letters, digits, "-" and "_" (a UUID such as '
+                         '11111111-2222-3333-4444-555555555555).' % (option, value))
+
 
 def validate_name(name, option='name'):
     if name is not None and not NAME_RE.match(name):
@@ -144,8 +158,7 @@ def validate_type_options(params, ds_type):
 def validate_common(params):
     """Checks needing no request: identifiers, names and documented formats."""
     for option in ('cluster_id', 'id'):
-        if params.get(option) is not None and not params[option].strip():
-            raise InputError('%s must not be empty.' % option)
+        validate_identifier(params.get(option), option)
     validate_name(params.get('name'))
     validate_user(params.get('agency'), 'agency')
     validate_user(params.get('user_name'), 'user_name')

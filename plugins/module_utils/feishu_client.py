@@ -14,12 +14,12 @@ places where that reference is unconfirmed are tolerant and say so.
 from __future__ import absolute_import, division, print_function
 
 import json
-import re
 
 from ansible.module_utils.six.moves.urllib.parse import urlencode
 
 from ansible_collections.dsops.cloud.plugins.module_utils.errors import ApiError, InputError, TransportError
-from ansible_collections.dsops.cloud.plugins.module_utils.transport import HttpTransport, RetryPolicy
+from ansible_collections.dsops.cloud.plugins.module_utils.transport import (
+    HttpTransport, RetryPolicy, check_base_url, clean_credential)
 
 __metaclass__ = type
 
@@ -35,9 +35,11 @@ MAX_PAGE_SIZE = 50
 VIEW_FULL = 0
 
 RATE_LIMIT_CODE = 99991400
-# Codes after which a fresh tenant_access_token may succeed (99991661, a missing or
-# malformed Authorization header, is deliberately not here: a new token cannot fix it).
-TOKEN_INVALID_CODES = frozenset([99991663, 99991664, 99991665, 99991668, 99991671])
+# Codes after which a fresh tenant_access_token may succeed: the SDKs' token-invalid sets
+# (99991665 and 99991666 are UNCONFIRMED "variants" in the reference; renewing once is
+# harmless if they mean something else).  99991661, a missing or malformed Authorization
+# header, is deliberately not here: a new token cannot fix it.
+TOKEN_INVALID_CODES = frozenset([99991663, 99991664, 99991665, 99991666, 99991668, 99991671])
 # The server failed while handling the request; it may or may not have acted on it.
 SERVER_FAULT_CODES = frozenset([1270001, 1270003])
 BAD_PARAMETER_CODE = 1270002
@@ -63,7 +65,6 @@ APP_CREDENTIAL_HINT = 'Check app_id and app_secret (or FEISHU_APP_ID / FEISHU_AP
 GIVEN_TOKEN_HINT = ('The tenant_access_token given to the module is invalid or expired and cannot be renewed '
                     'by the module; pass a fresh token, or give app_id and app_secret instead.')
 
-URL_RE = re.compile(r'^https?://[^/\s]+', re.IGNORECASE)
 
 
 class FeishuApiError(ApiError):
@@ -219,6 +220,8 @@ class FeishuClient:
         self.register_secret = register_secret or (lambda value: None)
         self.token = None
         self.token_requests = 0
+        if app_secret:
+            self.register_secret(app_secret)
         if tenant_access_token:
             self._remember_token(tenant_access_token)
 
@@ -432,24 +435,19 @@ def effective_base_url(params):
 
 def validate_connection(params):
     """Checks the argument spec cannot express; raises InputError before any request."""
-    base_url = effective_base_url(params)
-    if not URL_RE.match(base_url):
-        raise InputError('base_url must be an http:// or https:// URL, for example %s or https://open.larksuite.com; '
-                         'got %r.' % (DEFAULT_BASE_URL, base_url))
+    check_base_url('base_url', effective_base_url(params), '%s or https://open.larksuite.com' % DEFAULT_BASE_URL)
     if params.get('timeout') is not None and params['timeout'] <= 0:
         raise InputError('timeout must be a positive number of seconds, got %s.' % params['timeout'])
     if params.get('retries') is not None and params['retries'] < 0:
         raise InputError('retries must be zero or more, got %s.' % params['retries'])
-    for name in ('app_id', 'app_secret', 'tenant_access_token'):
-        if params.get(name) is not None and not params[name].strip():
-            raise InputError('%s must not be empty.' % name)
+    return dict((name, clean_credential(name, params.get(name)))
+                for name in ('app_id', 'app_secret', 'tenant_access_token'))
 
 
 def client_from_params(params, register_secret, session=None, sleep=None):
     """Build a FeishuClient from the connection options of a module."""
-    validate_connection(params)
+    credentials = validate_connection(params)  # cleaned: the client registers these values as secrets
     transport = HttpTransport(timeout=params['timeout'], validate_certs=params['validate_certs'], session=session)
     policy = RetryPolicy(retries=params['retries'], sleep=sleep)
-    return FeishuClient(transport, policy, base_url=effective_base_url(params), app_id=params.get('app_id'),
-                        app_secret=params.get('app_secret'), tenant_access_token=params.get('tenant_access_token'),
-                        register_secret=register_secret)
+    return FeishuClient(transport, policy, base_url=effective_base_url(params), register_secret=register_secret,
+                        **credentials)

@@ -13,10 +13,13 @@ from __future__ import absolute_import, division, print_function
 
 import json
 import random
+import re
 import time
 import traceback
 
-from ansible_collections.dsops.cloud.plugins.module_utils.errors import ApiError, TransportError
+from ansible.module_utils.six.moves.urllib.parse import urlsplit
+
+from ansible_collections.dsops.cloud.plugins.module_utils.errors import ApiError, InputError, TransportError
 
 try:
     import requests
@@ -95,10 +98,58 @@ class HttpTransport:
             raise TransportError('Connection failed for %s %s: %s' % (method, path, _first_line(exc)),
                                  method=method, path=path, maybe_processed=_may_have_been_sent(exc),
                                  hint='Check the endpoint address and network access.')
+        except requests.exceptions.InvalidHeader:
+            # its text quotes the header value, which may be a credential: never shown
+            raise InputError('A request header for %s %s holds a character HTTP does not allow; check the '
+                             'credentials and ids for line breaks or spaces.' % (method, path))
         except requests.exceptions.RequestException as exc:
             raise TransportError('HTTP request failed for %s %s: %s' % (method, path, _first_line(exc)),
                                  method=method, path=path, maybe_processed=True)
+        except (UnicodeError, ValueError):
+            # http.client refuses non-Latin-1 header values; the text would quote the value
+            raise InputError('A request header or the URL for %s %s holds a character that cannot be sent '
+                             '(non-ASCII?); check the credentials, ids and the endpoint.' % (method, path))
         return HttpResponse(resp.status_code, resp.headers, resp.content)
+
+
+# What an HTTP header value may carry in a credential: visible ASCII, no spaces.
+HEADER_SAFE_RE = re.compile(r'^[\x21-\x7e]+$')
+
+
+def clean_credential(option, value):
+    """``value`` without surrounding whitespace, or InputError; never None for a given value.
+
+    A key or token read from a file or a secret store often ends in a line break.  Left
+    in, it would reach a request header, where ``requests`` refuses it with an error that
+    quotes the value, escaped, so Ansible's no_log masking would not recognise it.
+    Messages here name the option, never the value.
+    """
+    if value is None:
+        return None
+    cleaned = str(value).strip()
+    if not cleaned:
+        raise InputError('%s must not be empty.' % option)
+    if not HEADER_SAFE_RE.match(cleaned):
+        raise InputError('%s holds a character that cannot be sent (a space, a line break, a control or non-ASCII '
+                         'character); the value is not shown. Copy it again from its source.' % option)
+    return cleaned
+
+
+def check_base_url(option, url, example):
+    """An http(s) URL with a host, or InputError (before any request is built from it)."""
+    problem = None
+    try:
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ('http', 'https') or not parts.hostname:
+            problem = 'it must be an http:// or https:// URL with a host'
+        elif parts.port is not None and not 0 < parts.port < 65536:
+            problem = 'its port is out of range'
+    except ValueError as exc:
+        problem = 'it cannot be parsed (%s)' % exc
+    if problem is None and not HEADER_SAFE_RE.match(url):
+        problem = 'it holds spaces, line breaks or non-ASCII characters'
+    if problem:
+        raise InputError('%s %r is not usable: %s; for example %s.' % (option, url, problem, example))
 
 
 def _first_line(exc):

@@ -47,7 +47,7 @@ def test_one_token_request_per_client_and_the_token_is_registered_as_a_secret():
     assert len(fake.token_calls) == 1
     assert fake.token_calls[0].body == {'app_id': APP_ID, 'app_secret': APP_SECRET}
     token = 't-unit-token-0001'
-    assert client.secrets == [token, 'Bearer ' + token]
+    assert client.secrets == [APP_SECRET, token, 'Bearer ' + token]
     assert all(s.headers['Authorization'] == 'Bearer ' + token for s in fake.requests_to())
 
 
@@ -62,7 +62,7 @@ def test_expired_token_is_renewed_once_and_the_call_repeated():
     assert 't-unit-token-0002' in client.secrets
 
 
-@pytest.mark.parametrize('code', [99991663, 99991664, 99991665, 99991668, 99991671])
+@pytest.mark.parametrize('code', [99991663, 99991664, 99991665, 99991666, 99991668, 99991671])
 def test_every_token_invalid_code_triggers_one_renewal(code):
     fake = FakeFeishu(many(1))
     fake.fail('GET', ITEM, error(401, code, 'token invalid'))

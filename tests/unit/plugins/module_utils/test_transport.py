@@ -6,8 +6,9 @@ from __future__ import absolute_import, division, print_function
 
 import pytest
 
-from ansible_collections.dsops.cloud.plugins.module_utils.errors import ApiError, TransportError
-from ansible_collections.dsops.cloud.plugins.module_utils.transport import HttpResponse, RetryPolicy
+from ansible_collections.dsops.cloud.plugins.module_utils.errors import ApiError, InputError, TransportError
+from ansible_collections.dsops.cloud.plugins.module_utils.transport import (
+    HttpResponse, HttpTransport, RetryPolicy, check_base_url, clean_credential)
 
 __metaclass__ = type
 
@@ -126,3 +127,42 @@ def test_response_tolerates_non_json_bodies():
     assert resp.json is None
     assert resp.header('x-tt-logid') == 'abc'
     assert resp.snippet() == '<html> <b>Bad gateway</b></html>'
+
+
+# ----- input that must never reach a request, or be quoted back ---------------------------------------------
+
+SECRET = 't-secret-value-123'
+
+
+@pytest.mark.parametrize('given', [SECRET + '\n', '  ' + SECRET + '\r\n', '\t' + SECRET])
+def test_a_credential_loses_surrounding_whitespace(given):
+    assert clean_credential('tenant_access_token', given) == SECRET
+
+
+@pytest.mark.parametrize('given', ['t-sec ret', 't-sec\nret', 't-sec\x00ret', 't-s\u00e9cret', '\u201ct-secret'])
+def test_a_credential_with_an_unsendable_character_fails_without_showing_it(given):
+    with pytest.raises(InputError) as failure:
+        clean_credential('app_secret', given)
+    assert 'app_secret holds a character' in str(failure.value)
+    assert given.strip() not in str(failure.value)
+
+
+def test_an_empty_credential_fails():
+    with pytest.raises(InputError, match='auth_token must not be empty'):
+        clean_credential('auth_token', ' \n')
+
+
+@pytest.mark.parametrize('url', ['https://[bad', 'ftp://example.com', 'https://', 'https://exa mple.com',
+                                 'https://example.com:99999', 'example.com'])
+def test_an_unusable_base_url_is_refused_before_any_request(url):
+    with pytest.raises(InputError, match='endpoint .* is not usable'):
+        check_base_url('endpoint', url, 'https://dws.cn-north-4.myhuaweicloud.com')
+
+
+@pytest.mark.parametrize('value', ['Bearer ' + SECRET + '\n', 'Bearer \u201c' + SECRET])
+def test_a_header_requests_refuses_never_shows_its_value_and_is_not_retried(value):
+    """Real requests and http.client, nothing listening: they refuse the header before connecting."""
+    http = HttpTransport(timeout=2)
+    with pytest.raises(InputError) as failure:
+        http.send('GET', 'http://127.0.0.1:9/x', '/x', headers={'Authorization': value})
+    assert SECRET not in str(failure.value) and not getattr(failure.value, 'transient', False)

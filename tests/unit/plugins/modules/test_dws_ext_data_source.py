@@ -84,6 +84,34 @@ def test_region_builds_the_default_endpoint(fake, capsys, monkeypatch):
     assert fake.log[0]['url'].startswith('https://dws.eu-west-101.myhuaweicloud.eu/')
 
 
+@pytest.mark.parametrize('variable,value,words', [
+    ('HW_DWS_ENDPOINT', 'https://[bad', 'endpoint'),
+    ('HW_REGION_NAME', 'cn north 4', 'region'),
+    ('HW_PROJECT_ID', '\u201c' + PROJECT, 'project_id'),
+    ('HW_SECRET_KEY', SK + ' x', 'secret_key holds a character'),
+])
+def test_unusable_connection_values_fail_cleanly_before_any_request(fake, capsys, monkeypatch, variable, value, words):
+    if variable == 'HW_REGION_NAME':
+        monkeypatch.delenv('HW_DWS_ENDPOINT')
+    monkeypatch.setenv(variable, value)
+    result = run_module(OBS, capsys)
+    assert result['_rc'] == 1 and words in result['msg'] and 'exception' not in result
+    assert fake.log == [] and SK not in json.dumps(result)
+
+
+def test_a_secret_key_with_a_trailing_line_break_still_signs_right(fake, capsys, monkeypatch):
+    monkeypatch.setenv('HW_SECRET_KEY', SK + '\n')
+    result = run_module(OBS, capsys)
+    assert result['_rc'] == 0 and fake.log[0]['auth_ok'] is True
+
+
+@pytest.mark.parametrize('option,value', [('cluster_id', '../other?x=1'), ('id', 'a#b')])
+def test_ids_that_would_change_the_url_are_refused(fake, capsys, option, value):
+    result = run_module(dict(OBS, **{option: value}), capsys)
+    assert result['_rc'] == 1 and ('%s %r is not valid' % (option, value)) in result['msg']
+    assert fake.log == []
+
+
 def test_agency_change_with_diff(fake, capsys):
     result = run_module(dict(OBS, agency='NewAgency'), capsys, diff=True)
     assert result['changed'] is True

@@ -101,6 +101,21 @@ def test_credentials_from_the_environment(fake, capsys, monkeypatch):
     assert info.value.code == 0 and result['data_source']['name'] == 'Tickets'
 
 
+def test_a_token_with_a_trailing_line_break_from_the_environment_works(fake, capsys, monkeypatch):
+    """Secret files and stores often end a value with a line break; it must not reach the header."""
+    fake.tokens.add('t-from-a-file-0001')
+    monkeypatch.setenv('FEISHU_TENANT_ACCESS_TOKEN', 't-from-a-file-0001\n')
+    rc, result, dummy = run_module(capsys, {'id': DS_ID})
+    assert rc == 0 and result['data_source']['name'] == 'Tickets'
+    assert fake.token_calls == []
+
+
+def test_a_token_with_a_line_break_inside_fails_without_showing_it(fake, capsys):
+    rc, result, output = run_module(capsys, {'id': DS_ID, 'tenant_access_token': 't-broken\nsecret-0001'})
+    assert rc == 1 and 'tenant_access_token holds a character that cannot be sent' in result['msg']
+    assert 'secret-0001' not in output and 't-broken' not in output and fake.log == []
+
+
 @pytest.mark.parametrize('args,words', [
     ({'name': 'x', 'tenant_access_token': 't-abc', 'app_id': APP_ID, 'app_secret': APP_SECRET}, 'mutually exclusive'),
     ({'name': 'x', 'app_id': APP_ID}, 'required together'),
