@@ -33,14 +33,18 @@ CREATE_DEFAULTS = {'state': OFFLINE, 'template': 'search_common_card'}
 FIELDS = (
     Field('name'),
     Field('state'),
-    Field('description'),
-    Field('icon_url'),
+    # UNCONFIRMED whether Feishu leaves empty strings and false out of its answers (its Go
+    # services usually do): a missing value reads as the empty one, so description "" or
+    # enable_answer false on a data source that lacks the key is no change, and a PATCH
+    # answered without the key still counts as written.
+    Field('description', absent_means=''),
+    Field('icon_url', absent_means=''),
     # Locales not mentioned keep their values: the merged whole object is sent, because
     # a PATCH may replace nested objects wholesale (the reference cannot say).
     Field('i18n_name', merge_dict=True),
     Field('i18n_description', merge_dict=True),
     Field('connector_param', merge_dict=True),
-    Field('enable_answer'),
+    Field('enable_answer', absent_means=False),
     # Absent from the PATCH body in every official SDK: settable only on create.
     Field('template', create_only=True),
     Field('schema_id', create_only=True),
@@ -286,9 +290,11 @@ class FeishuDataSourceAdapter(ResourceAdapter):
     def _verify_written(self, obj, payload):
         """Fail when Feishu reports values other than the ones just written."""
         wrong = []
-        for field in sorted(payload):
-            if not reconcile.values_equal(obj.get(field), payload[field]):
-                wrong.append('%s: sent %r, now %r' % (field, payload[field], obj.get(field)))
+        fields = dict((f.name, f) for f in self.fields)
+        for name in sorted(payload):
+            now = fields[name].read(obj) if name in fields else obj.get(name)
+            if not reconcile.values_equal(now, payload[name]):
+                wrong.append('%s: sent %r, now %r' % (name, payload[name], now))
         if wrong:
             raise DsopsError('Feishu accepted the update of data source %s but reports other values afterwards (%s).'
                              % (describe(obj), '; '.join(wrong)),

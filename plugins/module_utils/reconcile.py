@@ -31,13 +31,21 @@ class Field:
                  whole is sent because the API may replace the object wholesale.
     compared     False for write-only values (passwords): sent on create, never
                  compared, never shown.
+    absent_means the value an object missing this field (or holding null) has, for APIs
+                 that leave empty values out of their answers; None: no such reading.
     """
 
-    def __init__(self, name, create_only=False, merge_dict=False, compared=True):
+    def __init__(self, name, create_only=False, merge_dict=False, compared=True, absent_means=None):
         self.name = name
         self.create_only = create_only
         self.merge_dict = merge_dict
         self.compared = compared
+        self.absent_means = absent_means
+
+    def read(self, obj):
+        """This field's value in the API object ``obj``, the absent reading applied."""
+        value = obj.get(self.name)
+        return self.absent_means if value is None else value
 
 
 class Plan:

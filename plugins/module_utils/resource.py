@@ -38,7 +38,7 @@ class ResourceAdapter:
 
     def managed_view(self, obj):
         """The API object reduced to the fields in ``fields`` (API names, comparable values)."""
-        return dict((f.name, obj.get(f.name)) for f in self.fields if f.name in obj)
+        return dict((f.name, f.read(obj)) for f in self.fields if f.name in obj or f.absent_means is not None)
 
     def desired(self):
         """The user's desired values in API field names; unset options are left out."""

@@ -361,3 +361,27 @@ def test_gather_by_id_by_name_or_all():
     assert gather_data_sources(client, info_options(id='7300000000000000042')) == []
     assert gather_data_sources(client, info_options(id=DS_ID, name='Wiki')) == []
     assert fake.writes == []
+
+
+# ----- values Feishu may leave out of its answers ------------------------------------------------------------
+
+@pytest.mark.parametrize('option,value', [('description', ''), ('icon_url', ''), ('enable_answer', False)])
+def test_an_empty_value_matches_a_data_source_that_lacks_the_key(option, value):
+    fake = existing_fake()
+    for key in ('description', 'icon_url', 'enable_answer'):
+        fake.data_sources[DS_ID].pop(key, None)
+    result = run(fake, id=DS_ID, **{option: value})
+    assert result['changed'] is False and fake.writes == []
+
+
+def test_a_patch_answered_without_the_emptied_key_counts_as_written():
+    fake = existing_fake(description='Helpdesk tickets')
+
+    def answer_without_empty_strings(sent):
+        fake.data_sources[DS_ID]['description'] = ''
+        obj = dict((k, v) for k, v in fake.data_sources[DS_ID].items() if v != '')
+        return FakeResponse(200, {'code': 0, 'msg': 'success', 'data': {'data_source': obj}})
+    fake.fail('PATCH', COLLECTION + '/', answer_without_empty_strings)
+    result = run(fake, id=DS_ID, description='')
+    assert result['changed'] is True
+    assert [w.body for w in fake.writes] == [{'description': ''}]

@@ -73,7 +73,7 @@ def test_create_then_nothing_to_do(fake, capsys):
 def test_check_mode_and_diff_mode(fake, capsys):
     rc, result, dummy = run_module(capsys, creds(id=DS_ID, description='new'), check_mode=True, diff=True)
     assert rc == 0 and result['changed'] is True
-    assert result['diff'] == {'before': {}, 'after': {'description': 'new'}}
+    assert result['diff'] == {'before': {'description': ''}, 'after': {'description': 'new'}}
     assert result['data_source']['description'] == 'new'
     assert fake.writes == []
 
