@@ -46,6 +46,7 @@ options:
     description:
       - ID of an existing data source. When given, O(name) is compared rather than used to find it.
       - With O(state=present) the data source must exist.
+      - With O(state=absent) and a O(name) that is not the data source's name, the task fails and deletes nothing.
     type: str
   type:
     description:
