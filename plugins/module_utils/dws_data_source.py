@@ -106,7 +106,8 @@ def build_client(params, register_secret=None, transport=None, sleep=None, clock
         transport = HttpTransport(timeout=params.get('timeout', 30),
                                   validate_certs=params.get('validate_certs', True))
     # cleaned values: the client registers them as secrets, since they are what any output could show
-    credentials = dict((option, clean_credential(option, params.get(option)))
+    # '' is unset: an AWX credential renders its blank optional fields (HW_SECURITY_TOKEN) as ''
+    credentials = dict((option, clean_credential(option, params.get(option) or None))
                        for option in ('access_key', 'secret_key', 'security_token', 'auth_token'))
     return DwsClient(transport, endpoint, params.get('project_id'), retry=retry, register_secret=register_secret,
                      sleep=sleep, clock=clock, **credentials)

@@ -66,7 +66,6 @@ GIVEN_TOKEN_HINT = ('The tenant_access_token given to the module is invalid or e
                     'by the module; pass a fresh token, or give app_id and app_secret instead.')
 
 
-
 class FeishuApiError(ApiError):
     """An ApiError that names Feishu's trace id as it does: the log id."""
 

@@ -99,6 +99,14 @@ def test_unusable_connection_values_fail_cleanly_before_any_request(fake, capsys
     assert fake.log == [] and SK not in json.dumps(result)
 
 
+def test_blank_optional_credentials_from_an_awx_credential_mean_unset(fake, capsys, monkeypatch):
+    """AWX renders a blank optional credential field as an empty environment variable."""
+    monkeypatch.setenv('HW_SECURITY_TOKEN', '')
+    monkeypatch.setenv('HW_AUTH_TOKEN', '')
+    result = run_module(OBS, capsys)
+    assert result['_rc'] == 0 and fake.log[0]['auth_ok'] is True
+
+
 def test_a_secret_key_with_a_trailing_line_break_still_signs_right(fake, capsys, monkeypatch):
     monkeypatch.setenv('HW_SECRET_KEY', SK + '\n')
     result = run_module(OBS, capsys)
