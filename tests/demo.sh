@@ -27,7 +27,7 @@ trap stop_sandbox EXIT
 
 if [ "${DSOPS_DEMO_USE_ENV:-0}" != 1 ]; then
   RUNDIR=$(mktemp -d)
-  python "$REPO/tests/sandbox/server.py" --port 0 --port-file "$RUNDIR/port" --job-duration 2 \
+  python "$REPO/tests/sandbox/server.py" --port 0 --port-file "$RUNDIR/port" --job-duration 2 --parent-pid $$ \
     > "$RUNDIR/sandbox.log" 2>&1 &
   SANDBOX_PID=$!
   for _ in $(seq 1 150); do [ -s "$RUNDIR/port" ] && break; sleep 0.1; done

@@ -142,6 +142,22 @@ for name in "${STEPS[@]}"; do
   esac
 done
 
+# Every step must stop the sandboxes it started (a stray server is a bug in a fixture or the harness).
+no_stray_sandbox() {
+  local stray
+  for _ in $(seq 1 30); do
+    stray=$(pgrep -f "$COPY/tests/sandbox/server.py" || true)
+    [ -z "$stray" ] && return 0
+    sleep 0.1
+  done
+  echo "sandbox servers left running by the steps above:" >&2
+  ps -o pid=,args= -p "$(echo "$stray" | paste -sd, -)" >&2
+  # shellcheck disable=SC2086
+  kill $stray 2>/dev/null
+  return 1
+}
+step no-stray-sandbox no_stray_sandbox
+
 printf '\nsummary (%ss in all):\n%s' "$((SECONDS-T0))" "$SUMMARY"
 echo "ci: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

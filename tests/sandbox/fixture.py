@@ -73,7 +73,8 @@ def run_sandbox(extra_args=(), test_mode=True, config=None, timeout=STARTUP_TIME
     workdir = tempfile.mkdtemp(prefix='dsops-sandbox-')
     port_file = os.path.join(workdir, 'port')
     stderr_path = os.path.join(workdir, 'stderr.log')
-    command = [sys.executable, SERVER_PATH, '--host', '127.0.0.1', '--port', '0', '--port-file', port_file]
+    command = [sys.executable, SERVER_PATH, '--host', '127.0.0.1', '--port', '0', '--port-file', port_file,
+               '--parent-pid', str(os.getpid())]
     if test_mode:
         command.append('--test-mode')
     if config is not None:

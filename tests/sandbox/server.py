@@ -31,6 +31,9 @@ def parse_args(argv=None):
     parser.add_argument('--token-lifetime', type=int, help='Feishu tenant token lifetime in seconds (default 7200)')
     parser.add_argument('--status-format', choices=('name', 'code'), help='DWS status wire format (default name)')
     parser.add_argument('--verbose', action='store_true', help='log every request to stderr')
+    parser.add_argument('--parent-pid', type=int,
+                        help='stop when this process (the one starting the sandbox) ends; the test fixture and the '
+                             'demo pass their own pid')
     return parser.parse_args(argv)
 
 
@@ -133,8 +136,14 @@ def build_server(args):
     return app, server
 
 
-def serve_until_signalled(server):
-    """Serve on a worker thread; the main thread waits for SIGTERM/SIGINT, then shuts down."""
+def serve_until_signalled(server, parent_pid=None):
+    """Serve on a worker thread; the main thread waits for SIGTERM/SIGINT, then shuts down.
+
+    With ``parent_pid`` it also stops once that parent is gone (this process is then
+    reparented): a parent that ends without its cleanup (a test in a forked child, as
+    ``ansible-test units`` runs them, or a killed pytest) must not leave a stray server.
+    The pid is passed in because the parent may be gone before this line runs.
+    """
     stop = threading.Event()
 
     def request_stop(signum, frame):
@@ -147,6 +156,8 @@ def serve_until_signalled(server):
     worker.start()
     while not stop.is_set():
         stop.wait(0.1)  # a timed wait, so the signal handler gets to run promptly
+        if parent_pid is not None and os.getppid() != parent_pid:
+            break
     server.shutdown()
     server.server_close()
 
@@ -162,7 +173,7 @@ def main(argv=None):
         write_port_file(args.port_file, server.server_address[1])
     sys.stdout.write('sandbox listening on %s\n' % app.base_url)
     sys.stdout.flush()
-    serve_until_signalled(server)
+    serve_until_signalled(server, parent_pid=args.parent_pid)
     return 0
 
 

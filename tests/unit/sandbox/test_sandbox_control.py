@@ -245,3 +245,32 @@ def test_idle_gives_up_after_its_timeout(sandbox, dws):
         assert sandbox.wait_idle(timeout=0.2) is False
         assert time.monotonic() - started < 0.6
     assert sandbox.wait_idle(timeout=0) is True
+
+
+def process_is_gone(pid):
+    """True once ``pid`` has exited (a zombie nobody reaped counts as exited)."""
+    try:
+        with open('/proc/%d/status' % pid) as handle:
+            return any(line.startswith('State:') and 'Z' in line.split()[1] for line in handle)
+    except (IOError, OSError):
+        return True
+
+
+@pytest.mark.skipif(not os.path.isdir('/proc'), reason='reads /proc to see the orphaned server')
+def test_a_server_given_its_parent_pid_stops_when_the_parent_ends_without_cleanup():
+    """What ansible-test units does: each test runs in a forked child that exits without fixture teardown."""
+    workdir = tempfile.mkdtemp(prefix='dsops-orphan-')
+    port_file = os.path.join(workdir, 'port')
+    starter = ('import os, subprocess, sys\n'
+               'p = subprocess.Popen([sys.executable, sys.argv[1], "--port", "0", "--port-file", sys.argv[2], '
+               '"--parent-pid", str(os.getpid())], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n'
+               'print(p.pid)\n')
+    pid = int(subprocess.check_output([sys.executable, '-c', starter, SERVER_PATH, port_file]).decode().strip())
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not process_is_gone(pid):
+            time.sleep(0.05)
+        assert process_is_gone(pid), 'the orphaned sandbox is still running'
+    finally:
+        if not process_is_gone(pid):
+            os.kill(pid, signal.SIGKILL)
