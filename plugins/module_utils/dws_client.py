@@ -37,7 +37,7 @@ REGION_DOMAIN_EXCEPTIONS = {
     'ap-southeast-4': 'myhuaweicloud.cn',
 }
 DEFAULT_DOMAIN = 'myhuaweicloud.com'
-REGION_RE = re.compile(r'^[a-z0-9][a-z0-9-]{1,62}$')
+REGION_RE = re.compile(r'^[a-z0-9][a-z0-9-]{1,62}\Z')
 
 # "Another operation is in progress on the instance": the server refused the call,
 # so repeating it later is safe even for a write.
@@ -61,7 +61,7 @@ def resolve_endpoint(endpoint=None, region=None):
         check_base_url('endpoint', endpoint, 'https://dws.cn-north-4.myhuaweicloud.com')
         return endpoint
     if region:
-        region = region.strip()
+        region = region.strip().lower()  # host names ignore case; the table of exceptions is lower case
         if not REGION_RE.match(region):
             raise InputError('region %r is not valid: a region name is lower-case letters, digits and "-", for '
                              'example cn-north-4.' % region)

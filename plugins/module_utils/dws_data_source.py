@@ -28,9 +28,10 @@ OBS, MRS = 'OBS', 'MRS'
 TYPES = (OBS, MRS)
 
 # Documented rules of CreateDataSource [DOC]; checked before any request.
-NAME_RE = re.compile(r'^[A-Za-z0-9_]{1,64}$')
-USER_RE = re.compile(r'^[A-Za-z0-9_]{3,20}$')
-ID_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$')
+# \Z, not $: '$' also matches before a final line break, which would let 'name\n' through
+NAME_RE = re.compile(r'^[A-Za-z0-9_]{1,64}\Z')
+USER_RE = re.compile(r'^[A-Za-z0-9_]{3,20}\Z')
+ID_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]{0,127}\Z')
 DESCRIPTION_MAX = 256
 DESCRIPTION_FORBIDDEN = "!<>'=&"
 
@@ -405,19 +406,23 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
     def delete(self, current, force_wait=False):
         ds_type, ds_id = current.get('type') or self.ds_type, current['id']
 
+        looked = []
+
         def recheck():
+            looked.append(True)
             found = self._read(ds_type, ds_id)
             gone = found is None or configure_status(found) in ('DELETING', 'DELETED')
             return {'job_id': None} if gone else None
 
         response = self.client.delete_data_source(self.cluster_id, ds_id, recheck=recheck)
         if response is None:
-            self._confirm_gone(ds_type, ds_id, current)
+            # after an attempt the server may have carried out, 'not found' is most likely its doing
+            self._confirm_gone(ds_type, ds_id, current, ours=bool(looked))
             return
         self._finish(response.get('job_id'), lambda: self._read(ds_type, ds_id), lambda obj: obj is None,
                      force_wait=force_wait)
 
-    def _confirm_gone(self, ds_type, ds_id, current):
+    def _confirm_gone(self, ds_type, ds_id, current, ours=False):
         """The DELETE was answered 'not found': true only if the listing agrees.
 
         DWS.0015 means "resource not found or no permission" (reference): a data source
@@ -430,13 +435,14 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
                              % (self.noun, self.identify(current), self.cluster_id),
                              hint='Check that the credentials may delete external data sources (IAM policy of '
                                   'the user or agency) in project %s.' % self.client.project_id)
-        if still is None:
+        if still is None and not ours:
             self.write_was_no_op = True  # removed by someone else since it was read
 
     def recreate(self, current, payload):
         # check before deleting, so a missing password never leaves the user with nothing
         self.check_create_payload(payload)
         self.delete(current, force_wait=True)  # the name must be free before it is used again
+        self.write_was_no_op = False  # even if someone else deleted it, the create is this run's write
         return self.create(payload)
 
     def _finish(self, job_id, read, settled, force_wait=False):

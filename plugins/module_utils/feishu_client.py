@@ -418,11 +418,6 @@ def connection_argument_spec():
     )
 
 
-CONNECTION_MUTUALLY_EXCLUSIVE = [('tenant_access_token', 'app_id'), ('tenant_access_token', 'app_secret')]
-CONNECTION_REQUIRED_TOGETHER = [('app_id', 'app_secret')]
-CONNECTION_REQUIRED_ONE_OF = [('app_id', 'tenant_access_token')]
-
-
 def effective_base_url(params):
     """base_url, with an empty value read as unset.
 
@@ -439,8 +434,26 @@ def validate_connection(params):
         raise InputError('timeout must be a positive number of seconds, got %s.' % params['timeout'])
     if params.get('retries') is not None and params['retries'] < 0:
         raise InputError('retries must be zero or more, got %s.' % params['retries'])
-    return dict((name, clean_credential(name, params.get(name)))
-                for name in ('app_id', 'app_secret', 'tenant_access_token'))
+    # '' is not set: AWX renders a blank credential field as an empty variable.  That is why
+    # these checks are here and not in the argument spec, which counts '' as given.
+    credentials = dict((name, clean_credential(name, params.get(name) or None))
+                       for name in ('app_id', 'app_secret', 'tenant_access_token'))
+    check_one_way_to_authenticate(**credentials)
+    return credentials
+
+
+def check_one_way_to_authenticate(app_id=None, app_secret=None, tenant_access_token=None):
+    if tenant_access_token and (app_id or app_secret):
+        raise InputError('Give either tenant_access_token (FEISHU_TENANT_ACCESS_TOKEN) or app_id and app_secret '
+                         '(FEISHU_APP_ID / FEISHU_APP_SECRET), not both; check the task options, module_defaults '
+                         'and the environment for the other one.')
+    if tenant_access_token:
+        return
+    if bool(app_id) != bool(app_secret):
+        raise InputError('app_id and app_secret must be given together (FEISHU_APP_ID / FEISHU_APP_SECRET).')
+    if not app_id:
+        raise InputError('No credentials: give app_id and app_secret (FEISHU_APP_ID / FEISHU_APP_SECRET), or '
+                         'tenant_access_token (FEISHU_TENANT_ACCESS_TOKEN).')
 
 
 def client_from_params(params, register_secret, session=None, sleep=None):

@@ -18,6 +18,7 @@ from ansible_collections.dsops.cloud.plugins.module_utils.errors import (
     ConflictError, DsopsError, InputError)
 from ansible_collections.dsops.cloud.plugins.module_utils.reconcile import Field
 from ansible_collections.dsops.cloud.plugins.module_utils.resource import ResourceAdapter, ensure
+from ansible_collections.dsops.cloud.plugins.module_utils.transport import URL_USERINFO_RE
 
 __metaclass__ = type
 
@@ -69,9 +70,8 @@ OPTION_FOR_FIELD.update({'state': 'online', 'connect_type': 'connect_type', 'sea
                          'i18n_name': 'i18n_name', 'i18n_description': 'i18n_description',
                          'connector_param': 'connector_param'})
 
-ID_RE = re.compile(r'^[0-9]{1,32}$')
+ID_RE = re.compile(r'^[0-9]{1,32}\Z')  # \Z: '$' would accept a final line break
 HTTP_URL_RE = re.compile(r'^https?://[^/\s]+', re.IGNORECASE)
-URL_USERINFO_RE = re.compile(r'^([a-z][a-z0-9+.-]*://)[^/@\s]+@', re.IGNORECASE)
 MASK = '********'
 URL_FIELDS = ('icon_url',)
 

@@ -113,7 +113,8 @@ class HttpTransport:
 
 
 # What an HTTP header value may carry in a credential: visible ASCII, no spaces.
-HEADER_SAFE_RE = re.compile(r'^[\x21-\x7e]+$')
+HEADER_SAFE_RE = re.compile(r'^[\x21-\x7e]+\Z')
+URL_USERINFO_RE = re.compile(r'^([a-z][a-z0-9+.-]*://)[^/@]*@', re.IGNORECASE)
 
 
 def clean_credential(option, value):
@@ -149,7 +150,8 @@ def check_base_url(option, url, example):
     if problem is None and not HEADER_SAFE_RE.match(url):
         problem = 'it holds spaces, line breaks or non-ASCII characters'
     if problem:
-        raise InputError('%s %r is not usable: %s; for example %s.' % (option, url, problem, example))
+        shown = URL_USERINFO_RE.sub(r'\1********@', url)  # a password in the URL is never shown
+        raise InputError('%s %r is not usable: %s; for example %s.' % (option, shown, problem, example))
 
 
 def _first_line(exc):

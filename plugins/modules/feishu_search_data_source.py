@@ -345,7 +345,6 @@ conflicts:
 '''
 
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu_client import (
-    CONNECTION_MUTUALLY_EXCLUSIVE, CONNECTION_REQUIRED_ONE_OF, CONNECTION_REQUIRED_TOGETHER,
     client_from_params, connection_argument_spec)
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu_data_source import (
     FeishuDataSourceAdapter, ensure_data_source, resource_argument_spec)
@@ -361,9 +360,8 @@ def argument_spec():
 def main():
     module = new_module(
         argument_spec=argument_spec(),
-        mutually_exclusive=CONNECTION_MUTUALLY_EXCLUSIVE,
-        required_together=CONNECTION_REQUIRED_TOGETHER,
-        required_one_of=CONNECTION_REQUIRED_ONE_OF + [('id', 'name')],
+        # the credentials are checked by client_from_params, where a blank variable counts as not set
+        required_one_of=[('id', 'name')],
         supports_check_mode=True,
     )
 

@@ -117,7 +117,6 @@ error:
 '''
 
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu_client import (
-    CONNECTION_MUTUALLY_EXCLUSIVE, CONNECTION_REQUIRED_ONE_OF, CONNECTION_REQUIRED_TOGETHER,
     client_from_params, connection_argument_spec)
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu_data_source import gather_data_sources
 from ansible_collections.dsops.cloud.plugins.module_utils.module_glue import new_module, run, secret_registrar
@@ -135,9 +134,7 @@ def argument_spec():
 def main():
     module = new_module(
         argument_spec=argument_spec(),
-        mutually_exclusive=CONNECTION_MUTUALLY_EXCLUSIVE,
-        required_together=CONNECTION_REQUIRED_TOGETHER,
-        required_one_of=CONNECTION_REQUIRED_ONE_OF,
+        # the credentials are checked by client_from_params, where a blank variable counts as not set
         supports_check_mode=True,
     )
 

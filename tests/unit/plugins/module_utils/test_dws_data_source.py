@@ -346,6 +346,32 @@ def test_a_source_gone_between_read_and_delete_is_absent_and_unchanged():
     assert result['diff']['before'] == result['diff']['after']
 
 
+def test_not_found_after_an_ambiguous_delete_counts_as_this_runs_delete():
+    """The first DELETE was carried out but its answer lost; the listing still showed the source (lag)."""
+    fake = FakeDws([obs_source()])
+    fake.inject('DELETE', None, status=503, body={'error_code': 'DWS.0005', 'error_msg': 'busy'})
+    fake.inject('DELETE', None, status=404, body={'error_code': 'DWS.0015', 'error_msg': 'not found'},
+                effect=fake.sources.clear)
+    result = run(fake, params(id=OBS_ID, type='OBS', state='absent'))
+    assert result['changed'] is True and [w['method'] for w in fake.writes()] == ['DELETE', 'DELETE']
+
+
+def test_recreate_reports_the_create_even_when_the_delete_found_nothing():
+    fake = FakeDws([obs_source()])
+    fake.inject('DELETE', None, status=403, body={'error_code': 'DWS.0015', 'error_msg': 'not found'},
+                effect=fake.sources.clear)
+    result = run(fake, obs_params(connect_info='analytics', recreate=True), diff=True)
+    assert result['changed'] is True and [w['method'] for w in fake.writes()] == ['DELETE', 'POST']
+    assert result['diff']['after']['connect_info'] == 'analytics'
+
+
+def test_a_trailing_line_break_is_no_valid_name_or_id():
+    with pytest.raises(InputError, match='is not valid'):
+        run(FakeDws(), obs_params(name='obs_src1\n'))
+    with pytest.raises(InputError, match='is not valid'):
+        run(FakeDws(), params(id=OBS_ID + '\n', type='OBS', state='absent'))
+
+
 def test_dws_0015_on_a_delete_of_a_source_still_listed_is_a_permission_failure():
     """DWS.0015 is 'not found or no permission': it must not pass for a done delete."""
     fake = FakeDws([obs_source()])

@@ -166,3 +166,9 @@ def test_a_header_requests_refuses_never_shows_its_value_and_is_not_retried(valu
     with pytest.raises(InputError) as failure:
         http.send('GET', 'http://127.0.0.1:9/x', '/x', headers={'Authorization': value})
     assert SECRET not in str(failure.value) and not getattr(failure.value, 'transient', False)
+
+
+def test_a_password_in_an_unusable_url_is_never_shown():
+    with pytest.raises(InputError) as failure:
+        check_base_url('endpoint', 'https://user:hunter2@example.com:99999', 'https://example.com')
+    assert 'hunter2' not in str(failure.value) and 'https://********@example.com:99999' in str(failure.value)

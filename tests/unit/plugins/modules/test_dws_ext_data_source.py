@@ -77,9 +77,10 @@ def test_the_huaweicloud_sdk_variable_names_also_work(fake, capsys, monkeypatch)
     assert run_module(OBS, capsys)['changed'] is False
 
 
-def test_region_builds_the_default_endpoint(fake, capsys, monkeypatch):
+@pytest.mark.parametrize('region', ['eu-west-101', 'EU-West-101'])
+def test_region_builds_the_default_endpoint(fake, capsys, monkeypatch, region):
     monkeypatch.delenv('HW_DWS_ENDPOINT')
-    monkeypatch.setenv('HW_REGION_NAME', 'eu-west-101')
+    monkeypatch.setenv('HW_REGION_NAME', region)
     run_module(OBS, capsys)
     assert fake.log[0]['url'].startswith('https://dws.eu-west-101.myhuaweicloud.eu/')
 

@@ -110,6 +110,19 @@ def test_a_token_with_a_trailing_line_break_from_the_environment_works(fake, cap
     assert fake.token_calls == []
 
 
+@pytest.mark.parametrize('blank', ['FEISHU_TENANT_ACCESS_TOKEN', 'FEISHU_APP_ID', 'FEISHU_APP_SECRET'])
+def test_a_blank_credential_variable_counts_as_not_set(fake, capsys, monkeypatch, blank):
+    """AWX injects an empty string for a credential field left blank (the guide promises: empty = not set)."""
+    fake.tokens.add('t-given-0001')
+    if blank == 'FEISHU_TENANT_ACCESS_TOKEN':
+        args = {'id': DS_ID, 'app_id': APP_ID, 'app_secret': APP_SECRET}
+    else:
+        args = {'id': DS_ID, 'tenant_access_token': 't-given-0001'}
+    monkeypatch.setenv(blank, '')
+    rc, result, dummy = run_module(capsys, args)
+    assert rc == 0 and result['data_source']['name'] == 'Tickets', result
+
+
 def test_a_token_with_a_line_break_inside_fails_without_showing_it(fake, capsys):
     rc, result, output = run_module(capsys, {'id': DS_ID, 'tenant_access_token': 't-broken\nsecret-0001'})
     assert rc == 1 and 'tenant_access_token holds a character that cannot be sent' in result['msg']
@@ -117,9 +130,9 @@ def test_a_token_with_a_line_break_inside_fails_without_showing_it(fake, capsys)
 
 
 @pytest.mark.parametrize('args,words', [
-    ({'name': 'x', 'tenant_access_token': 't-abc', 'app_id': APP_ID, 'app_secret': APP_SECRET}, 'mutually exclusive'),
-    ({'name': 'x', 'app_id': APP_ID}, 'required together'),
-    ({'name': 'x'}, 'one of the following is required: app_id, tenant_access_token'),
+    ({'name': 'x', 'tenant_access_token': 't-abc', 'app_id': APP_ID, 'app_secret': APP_SECRET}, 'not both'),
+    ({'name': 'x', 'app_id': APP_ID}, 'must be given together'),
+    ({'name': 'x'}, 'No credentials: give app_id and app_secret'),
     ({'app_id': APP_ID, 'app_secret': APP_SECRET}, 'one of the following is required: id, name'),
     ({'app_id': APP_ID, 'app_secret': APP_SECRET, 'name': 'x', 'connect_type': 'push'}, 'connect_type'),
     ({'app_id': APP_ID, 'app_secret': APP_SECRET, 'id': 'abc'}, 'string of digits'),
