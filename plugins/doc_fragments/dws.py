@@ -85,6 +85,7 @@ notes:
   - The clock of the host running the module must be within 15 minutes of real time, or signatures are
     rejected (C(APIGW.0301)).
 requirements:
+  - Python 3 on the host that runs the module, usually the controller
   - requests >= 2.20
 '''
 

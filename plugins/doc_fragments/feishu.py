@@ -62,6 +62,7 @@ notes:
   - Secrets (O(app_secret), O(tenant_access_token) and the token the module obtains) are never returned and are
     masked in all output.
 requirements:
+  - Python 3 on the host that runs the module, usually the controller
   - requests >= 2.20
 '''
 
