@@ -20,7 +20,7 @@ from ansible_collections.dsops.cloud.plugins.module_utils.dws_client import (
 from ansible_collections.dsops.cloud.plugins.module_utils.errors import DsopsError, InputError, JobError
 from ansible_collections.dsops.cloud.plugins.module_utils.reconcile import CREATE, RECREATE, Field
 from ansible_collections.dsops.cloud.plugins.module_utils.resource import ResourceAdapter
-from ansible_collections.dsops.cloud.plugins.module_utils.transport import HttpTransport, RetryPolicy, clean_credential
+from ansible_collections.dsops.cloud.plugins.module_utils.transport import HttpTransport, RetryPolicy, clean_credentials
 
 __metaclass__ = type
 
@@ -107,9 +107,7 @@ def build_client(params, register_secret=None, transport=None, sleep=None, clock
         transport = HttpTransport(timeout=params.get('timeout', 30),
                                   validate_certs=params.get('validate_certs', True))
     # cleaned values: the client registers them as secrets, since they are what any output could show
-    # '' is unset: an AWX credential renders its blank optional fields (HW_SECURITY_TOKEN) as ''
-    credentials = dict((option, clean_credential(option, params.get(option) or None))
-                       for option in ('access_key', 'secret_key', 'security_token', 'auth_token'))
+    credentials = clean_credentials(params, ('access_key', 'secret_key', 'security_token', 'auth_token'))
     return DwsClient(transport, endpoint, params.get('project_id'), retry=retry, register_secret=register_secret,
                      sleep=sleep, clock=clock, **credentials)
 

@@ -19,7 +19,7 @@ from ansible.module_utils.six.moves.urllib.parse import urlencode
 
 from ansible_collections.dsops.cloud.plugins.module_utils.errors import ApiError, InputError, TransportError
 from ansible_collections.dsops.cloud.plugins.module_utils.transport import (
-    HttpTransport, RetryPolicy, check_base_url, clean_credential)
+    HttpTransport, RetryPolicy, check_base_url, clean_credentials)
 
 __metaclass__ = type
 
@@ -434,10 +434,8 @@ def validate_connection(params):
         raise InputError('timeout must be a positive number of seconds, got %s.' % params['timeout'])
     if params.get('retries') is not None and params['retries'] < 0:
         raise InputError('retries must be zero or more, got %s.' % params['retries'])
-    # '' is not set: AWX renders a blank credential field as an empty variable.  That is why
-    # these checks are here and not in the argument spec, which counts '' as given.
-    credentials = dict((name, clean_credential(name, params.get(name) or None))
-                       for name in ('app_id', 'app_secret', 'tenant_access_token'))
+    # Checked here and not by the argument spec, which counts '' (a blank AWX field) as given.
+    credentials = clean_credentials(params, ('app_id', 'app_secret', 'tenant_access_token'))
     check_one_way_to_authenticate(**credentials)
     return credentials
 

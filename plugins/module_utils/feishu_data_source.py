@@ -54,6 +54,8 @@ FIELDS = (
     Field('connect_type', create_only=True),
 )
 
+FIELD_BY_NAME = dict((field.name, field) for field in FIELDS)
+
 # Module option -> API field, for the options that map one to one.
 PLAIN_OPTIONS = (
     ('name', 'name'),
@@ -290,9 +292,8 @@ class FeishuDataSourceAdapter(ResourceAdapter):
     def _verify_written(self, obj, payload):
         """Fail when Feishu reports values other than the ones just written."""
         wrong = []
-        fields = dict((f.name, f) for f in self.fields)
-        for name in sorted(payload):
-            now = fields[name].read(obj) if name in fields else obj.get(name)
+        for name in sorted(payload):  # a plan's payload holds only FIELDS
+            now = FIELD_BY_NAME[name].read(obj)
             if not reconcile.values_equal(now, payload[name]):
                 wrong.append('%s: sent %r, now %r' % (name, payload[name], now))
         if wrong:

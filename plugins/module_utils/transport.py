@@ -136,6 +136,15 @@ def clean_credential(option, value):
     return cleaned
 
 
+def clean_credentials(params, options):
+    """{option: cleaned value or None} for the credential ``options`` of module ``params``.
+
+    An empty value counts as not set: an AWX credential renders every blank optional
+    field as an empty environment variable.
+    """
+    return dict((option, clean_credential(option, params.get(option) or None)) for option in options)
+
+
 def check_base_url(option, url, example):
     """An http(s) URL with a host, or InputError (before any request is built from it)."""
     problem = None
