@@ -18,7 +18,7 @@ from ansible.module_utils.six.moves.urllib.parse import quote
 
 from ansible_collections.dsops.cloud.plugins.module_utils.dws_signer import canonical_query_from_pairs, sign
 from ansible_collections.dsops.cloud.plugins.module_utils.errors import ApiError, InputError, JobError
-from ansible_collections.dsops.cloud.plugins.module_utils.transport import RetryPolicy, check_base_url
+from ansible_collections.dsops.cloud.plugins.module_utils.transport import RetryPolicy, backoff_delays, check_base_url
 
 __metaclass__ = type
 
@@ -50,8 +50,12 @@ AUTH_CODES = ('APIGW.0301', 'APIG.0301')
 NOT_FOUND_CODES = ('DWS.0015',)
 
 JOB_SUCCESS = 'SUCCESS'
-# Terraform only stops on FAIL/ERROR; STOP is terminal too (the job will never succeed).
-JOB_FAILED = ('FAIL', 'ERROR', 'STOP')
+# The documented statuses of a job still going (reference 11.2).
+JOB_RUNNING = ('INIT', 'WAITING', 'RUNNING', 'DELAY_SCHEDULED')
+# A status holding one of these never turns into SUCCESS: FAIL and STOP are documented, ERROR is what
+# Terraform also stops on, and FAILED / CANCELED-like spellings must not wait out wait_timeout.
+JOB_FAILING_MARKERS = ('FAIL', 'ERROR', 'STOP', 'CANCEL')
+JOB_DONE, JOB_FAILED, JOB_GOING, JOB_UNKNOWN = 'done', 'failed', 'going', 'unknown'
 
 
 def resolve_endpoint(endpoint=None, region=None):
@@ -156,6 +160,7 @@ class DwsClient:
         self.register_secret = register_secret or (lambda value: None)
         self.sleep = sleep or time.sleep
         self.clock = clock or time.monotonic
+        self.auth_refusal = None  # the first authentication failure: nothing is sent after it
         for secret in (secret_key, security_token, auth_token):
             self.register_secret(secret)
 
@@ -175,6 +180,9 @@ class DwsClient:
         return headers
 
     def _send_once(self, method, path, query, body):
+        if self.auth_refusal is not None:
+            # After 5 failed signatures the access key is locked for 5 minutes: never add another.
+            raise self.auth_refusal
         url = self.endpoint + path + ('?' + query if query else '')
         response = self.transport.send(method, url, path, self._headers(method, url, body), body)
         if 200 <= response.status < 300:
@@ -183,7 +191,10 @@ class DwsClient:
                                http_status=response.status, request_id=response.header('X-Request-Id'),
                                method=method, path=path, transient=True)
             return response.json if isinstance(response.json, dict) else {}
-        raise self.decode_error(response, method, path)
+        error = self.decode_error(response, method, path)
+        if is_auth_failure(error):
+            self.auth_refusal = error
+        raise error
 
     def decode_error(self, response, method, path):
         """An ApiError carrying error_code, error_msg and X-Request-Id, classified for retries."""
@@ -219,20 +230,28 @@ class DwsClient:
 
     # ----- retries -------------------------------------------------------------------------------------------
 
-    def call(self, method, path, query=None, body=None, recheck=None):
+    def call(self, method, path, query=None, body=None, recheck=None, resend=True, what='The write', hint=None,
+             retry_busy=True):
         """Send a request, retrying what is safe to retry, and return the parsed JSON.
 
         Reads are idempotent.  Writes are repeated only when the server provably
         did not act (429, DWS.0011, connection refused); after an ambiguous
         failure (5xx, timeout, reset) ``recheck()`` re-reads: it returns a dict
         (taken as the write's response, the write having taken effect) or None
-        (the write did not happen, so it is sent again).
+        (no sign of it: sent again only when ``resend``; see RetryPolicy.call_write).
+        ``retry_busy=False`` hands DWS.0011 to the caller, which re-reads and re-plans
+        instead of repeating a write another run may have made meanwhile.
         """
         payload = self._serialise(body)
         query_string = canonical_query_from_pairs(query) if query else ''
 
         def attempt():
-            return self._send_once(method, path, query_string, payload)
+            try:
+                return self._send_once(method, path, query_string, payload)
+            except ApiError as error:
+                if not retry_busy and error.code == CONCURRENT_OPERATION_CODE:
+                    error.transient = False
+                raise
 
         if method == 'GET':
             return self.retry.call(attempt, idempotent=True)
@@ -242,7 +261,8 @@ class DwsClient:
 
         if recheck is None:
             return send()
-        return self.retry.call_write(send, recheck, getattr(self.transport, 'timeout', 0))
+        return self.retry.call_write(send, recheck, getattr(self.transport, 'timeout', 0), resend=resend,
+                                     what=what, hint=hint)
 
     @staticmethod
     def _serialise(body):
@@ -261,16 +281,29 @@ class DwsClient:
     def list_data_sources(self, cluster_id, ds_type):
         """The cluster's data sources of one type.  The type filter is always sent:
         the reference leaves the behaviour without it UNCONFIRMED."""
-        data = self.call('GET', self._sources_path(cluster_id), query=[('type', ds_type)])
-        sources = data.get('data_sources') or []
-        return [item for item in sources if isinstance(item, dict)]
+        path = self._sources_path(cluster_id)
+        data = self.call('GET', path, query=[('type', ds_type)])
+        sources = data.get('data_sources')
+        if not isinstance(sources, list):
+            # read as "no data sources", it would make absent a no-op and present a duplicate create
+            code, message = _find_code_and_message(data)
+            raise ApiError(PLATFORM, 'The listing answer holds no data_sources list%s.'
+                           % (': %s %s' % (code or '', message or '') if code or message else ''),
+                           code=code, method='GET', path=path,
+                           hint='Check the endpoint; the answer does not look like a DWS listing.')
+        # An item of a ?type= listing that leaves its type empty is of that type ("not reported"),
+        # never a different, create-only value.
+        return [dict(item, type=item.get('type') or ds_type) for item in sources if isinstance(item, dict)]
 
-    def create_data_source(self, cluster_id, body, recheck=None):
-        return self.call('POST', self._sources_path(cluster_id), body=body, recheck=recheck)
+    def create_data_source(self, cluster_id, body, recheck=None, what='The create', hint=None):
+        return self.call('POST', self._sources_path(cluster_id), body=body, recheck=recheck, resend=False,
+                         what=what, hint=hint)
 
-    def reconfigure_data_source(self, cluster_id, ds_id, reconfigure, recheck=None):
+    def reconfigure_data_source(self, cluster_id, ds_id, reconfigure, recheck=None, what='The update', hint=None):
+        """PUT; a reboot is not repeatable, so after a lost answer a reconfigure with reboot is never resent."""
         return self.call('PUT', self._sources_path(cluster_id, ds_id), body={'reconfigure': reconfigure},
-                         recheck=recheck)
+                         recheck=recheck, resend=not reconfigure.get('reboot'), what=what, hint=hint,
+                         retry_busy=False)
 
     def delete_data_source(self, cluster_id, ds_id, recheck=None):
         """DELETE; returns None when the data source was already gone."""
@@ -305,30 +338,51 @@ class DwsClient:
         return False, last  # pragma: no cover (backoff_delays never ends)
 
     def wait_for_job(self, job_id, timeout):
-        """Wait for a DWS job; return its record on SUCCESS, raise JobError otherwise."""
+        """Wait for a DWS job; return (its record on SUCCESS, warnings), raise JobError otherwise.
+
+        A status this collection does not know counts as still running, and is named in a
+        warning and in a timeout message.
+        """
+        unknown = []
+
         def fetch():
             job = self.get_job(job_id)
+            status = job_status(job)
+            if job_phase(status) == JOB_UNKNOWN and status not in unknown:
+                unknown.append(status)
             return dict(job, job_id=job.get('job_id') or job_id)
 
-        done, job = self.poll(fetch, lambda record: job_status(record) in (JOB_SUCCESS,) + JOB_FAILED, timeout)
+        done, job = self.poll(fetch, lambda record: job_phase(job_status(record)) in (JOB_DONE, JOB_FAILED), timeout)
+        warnings = ['DWS job %s reported the status %r, which this collection does not know; it was taken as still '
+                    'running.' % (job_id, status or '') for status in unknown]
         if not done:
             last = job or {'job_id': job_id}
-            raise JobError('DWS job %s did not finish within %s seconds (last status: %s). It may still '
-                           'complete: follow it with GET /v1.0/%s/job/%s, or re-run the task later.'
-                           % (job_id, timeout, job_status(last) or 'not polled', self.project_id, job_id),
-                           job=last, hint='Raise wait_timeout, or use wait=false and check the job later.')
-        if job_status(job) != JOB_SUCCESS:
+            raise JobError('DWS job %s did not finish within %s seconds (last status: %s, progress: %s%s). It may '
+                           'still complete: follow it with GET /v1.0/%s/job/%s, or re-run the task later.'
+                           % (job_id, timeout, job_status(last) or 'not polled', last.get('progress') or 'unknown',
+                              '; unknown statuses seen: %s' % ', '.join(repr(u) for u in unknown) if unknown else '',
+                              self.project_id, job_id),
+                           job=last, hint='Raise wait_timeout, or use wait=false and check the job later.',
+                           warnings=warnings)
+        if job_phase(job_status(job)) == JOB_FAILED:
             raise JobError('DWS job %s ended with status %s: failed_code %s, failed_detail %s.'
                            % (job_id, job_status(job), job.get('failed_code') or 'none',
-                              job.get('failed_detail') or 'none'), job=job)
-        return job
+                              job.get('failed_detail') or 'none'), job=job, warnings=warnings)
+        return job, warnings
 
 
-def backoff_delays(first=1.0, factor=1.5, cap=15.0):
-    delay = first
-    while True:
-        yield delay
-        delay = min(delay * factor, cap)
+def job_phase(status):
+    """Where a job with ``status`` stands: done, failed, going (documented) or unknown (taken as going)."""
+    if status == JOB_SUCCESS:
+        return JOB_DONE
+    if any(marker in status for marker in JOB_FAILING_MARKERS):
+        return JOB_FAILED
+    return JOB_GOING if status in JOB_RUNNING else JOB_UNKNOWN
+
+
+def is_auth_failure(error):
+    """The gateway refused the credentials (a signature, a token): sending more cannot succeed."""
+    return error.http_status == 401 or error.code in AUTH_CODES
 
 
 def job_status(job):

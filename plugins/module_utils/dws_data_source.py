@@ -16,11 +16,13 @@ import re
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.dsops.cloud.plugins.module_utils.dws_client import (
-    DwsClient, configure_status, resolve_endpoint, run_status)
-from ansible_collections.dsops.cloud.plugins.module_utils.errors import DsopsError, InputError, JobError
+    CONCURRENT_OPERATION_CODE, DwsClient, configure_status, resolve_endpoint, run_status)
+from ansible_collections.dsops.cloud.plugins.module_utils.errors import (
+    ApiError, DsopsError, InputError, JobError, after_write)
 from ansible_collections.dsops.cloud.plugins.module_utils.reconcile import CREATE, RECREATE, Field
 from ansible_collections.dsops.cloud.plugins.module_utils.resource import ResourceAdapter
-from ansible_collections.dsops.cloud.plugins.module_utils.transport import HttpTransport, RetryPolicy, clean_credentials
+from ansible_collections.dsops.cloud.plugins.module_utils.transport import (
+    HttpTransport, RetryPolicy, as_secret_mask, check_connection_ranges, check_range, clean_credentials)
 
 __metaclass__ = type
 
@@ -48,6 +50,11 @@ MANAGED_BY_TYPE = {
 SECRET_FIELDS = ('user_pwd', 'password', 'user_password')
 # Transitional states, after which a data source settles (codes are normalised first).
 BUSY_STATES = ('CREATING', 'UPDATING', 'DELETING')
+WAIT_TIMEOUT_MAX = 86400
+ADOPT_HINT = ('Re-run the task later: it looks the data source up by name and adopts it, instead of creating '
+              'another.')
+REBOOT_HINT = ('A reconfigure with reboot=true is never sent twice. Check the data source\'s agency and the '
+               'cluster\'s events in the console, then re-run the task: it writes only if the agency still differs.')
 
 
 def connection_argument_spec():
@@ -86,6 +93,7 @@ def resource_argument_spec():
         recreate=dict(type='bool', default=False),
         wait=dict(type='bool', default=True),
         wait_timeout=dict(type='int', default=1800),
+        update_password=dict(type='str', choices=['on_create', 'always'], default='on_create', no_log=False),
     )
 
 
@@ -96,19 +104,17 @@ RESOURCE_MUTUALLY_EXCLUSIVE = [[obs, mrs] for obs in ('agency', 'connect_info')
 
 def build_client(params, register_secret=None, transport=None, sleep=None, clock=None):
     """A DwsClient from module parameters (plain dict); raises InputError on bad settings."""
-    if params.get('timeout') is not None and params['timeout'] < 1:
-        raise InputError('timeout must be at least 1 second.')
-    if params.get('retries') is not None and params['retries'] < 0:
-        raise InputError('retries must be 0 or more.')
+    check_connection_ranges(params)
     validate_identifier(params.get('project_id'), 'project_id')
     endpoint = resolve_endpoint(params.get('endpoint'), params.get('region'))
     retry = RetryPolicy(retries=params.get('retries', 5), sleep=sleep)
+    secrets = as_secret_mask(register_secret)
     if transport is None:
         transport = HttpTransport(timeout=params.get('timeout', 30),
-                                  validate_certs=params.get('validate_certs', True))
+                                  validate_certs=params.get('validate_certs', True), mask=secrets.mask)
     # cleaned values: the client registers them as secrets, since they are what any output could show
     credentials = clean_credentials(params, ('access_key', 'secret_key', 'security_token', 'auth_token'))
-    return DwsClient(transport, endpoint, params.get('project_id'), retry=retry, register_secret=register_secret,
+    return DwsClient(transport, endpoint, params.get('project_id'), retry=retry, register_secret=secrets,
                      sleep=sleep, clock=clock, **credentials)
 
 
@@ -163,10 +169,13 @@ def validate_common(params):
     validate_user(params.get('agency'), 'agency')
     validate_user(params.get('user_name'), 'user_name')
     validate_description(params.get('description'))
-    if params.get('wait_timeout') is not None and params['wait_timeout'] < 1:
-        raise InputError('wait_timeout must be at least 1 second.')
+    check_range('wait_timeout', params.get('wait_timeout'), 1, WAIT_TIMEOUT_MAX, 'seconds')
     if params.get('type'):
         validate_type_options(params, params['type'])
+    if params.get('update_password') == 'always' and not params.get('recreate'):
+        raise InputError('update_password=always re-creates the MRS data source on every run to apply the '
+                         'password (the API never returns it, and cannot change it in place); set recreate=true to '
+                         'allow that, or use update_password=on_create.')
 
 
 def sanitize_data_source(obj):
@@ -246,6 +255,7 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
         self.wait_timeout = params.get('wait_timeout', 1800)
         self.current = None
         self.job = None
+        self.warnings = []
 
     # -- fields depend on the type: only an OBS agency can change in place
 
@@ -331,7 +341,19 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
         else:
             wanted.update(user_name=params.get('user_name'), data_source_id=params.get('mrs_cluster_id'),
                           user_pwd=params.get('user_password'))
+            if self.current is not None and params.get('user_password') and not self.rotates_password():
+                self.warnings.append(
+                    'user_password is sent only when a data source is created (update_password=on_create), and %s '
+                    'exists, so the given password was not applied. To apply a new password, set '
+                    'update_password=always with recreate=true.' % self.identify(self.current))
         return wanted
+
+    def rotates_password(self):
+        """update_password=always: the MRS source is re-created to apply the password, every run."""
+        return self.params.get('update_password') == 'always' and self.ds_type == MRS
+
+    def must_recreate(self, current):
+        return current is not None and self.rotates_password()
 
     # -- writes
 
@@ -371,8 +393,15 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
             found = self.finder.find_one([payload['type']], name=name)
             return {'id': found.get('id')} if found else None
 
-        response = self.client.create_data_source(self.cluster_id, self.create_body(payload), recheck=recheck)
+        response = self.client.create_data_source(
+            self.cluster_id, self.create_body(payload), recheck=recheck, hint=ADOPT_HINT,
+            what='The create of %s %r in cluster %s' % (self.noun, name, self.cluster_id))
         ds_id = response.get('id')
+        with after_write(id=ds_id, job_id=response.get('job_id')):
+            return self._created(payload, response)
+
+    def _created(self, payload, response):
+        ds_id, name = response.get('id'), payload['name']
         if not self._finish(response.get('job_id'), lambda: self._read(payload['type'], ds_id, name),
                             lambda obj: obj is not None and configure_status(obj) not in BUSY_STATES):
             predicted = sanitize_data_source(payload)
@@ -386,20 +415,51 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
         return created
 
     def update(self, current, payload):
+        """PUT the agency; a source another run is changing meanwhile (DWS.0011) is re-read first."""
         agency = payload['user_name']
+        retry = self.client.retry
+        for attempt in range(retry.retries + 1):
+            try:
+                response = self._reconfigure(current, agency)
+                break
+            except ApiError as error:
+                if error.code != CONCURRENT_OPERATION_CODE or attempt >= retry.retries:
+                    raise
+                retry.sleep(retry.delay_for(attempt, error))
+            current = self._reread_settled(current)
+            if current.get('user_name') == agency:
+                self.write_was_no_op = True  # another run applied this very change meanwhile
+                return current
+        with after_write(id=current['id'], job_id=response.get('job_id')):
+            if not self._finish(response.get('job_id'), lambda: self._read(OBS, current['id']),
+                                lambda obj: obj is not None and configure_status(obj) not in BUSY_STATES):
+                predicted = dict(current)
+                predicted.update(payload)
+                return predicted
+            return self._read(OBS, current['id']) or {}
+
+    def _reconfigure(self, current, agency):
+        """One PUT.  After a lost answer, a source showing the agency, or a running job, means it took."""
         reconfigure = {'reboot': bool(self.params.get('reboot')), 'agency': agency}
 
         def recheck():
             found = self._read(OBS, current['id'])
-            return {'job_id': None} if found is not None and found.get('user_name') == agency else None
+            took = found is not None and (found.get('user_name') == agency or configure_status(found) in BUSY_STATES)
+            return {'job_id': None} if took else None
 
-        response = self.client.reconfigure_data_source(self.cluster_id, current['id'], reconfigure, recheck=recheck)
-        if not self._finish(response.get('job_id'), lambda: self._read(OBS, current['id']),
-                            lambda obj: obj is not None and configure_status(obj) not in BUSY_STATES):
-            predicted = dict(current)
-            predicted.update(payload)
-            return predicted
-        return self._read(OBS, current['id']) or {}
+        return self.client.reconfigure_data_source(
+            self.cluster_id, current['id'], reconfigure, recheck=recheck, hint=REBOOT_HINT,
+            what='The reconfigure of %s %s (agency %r, reboot %s)' % (self.noun, self.identify(current), agency,
+                                                                     str(reconfigure['reboot']).lower()))
+
+    def _reread_settled(self, current):
+        found = self._read(OBS, current['id'])
+        if found is not None and configure_status(found) in BUSY_STATES:
+            found = self._settled(found)
+        if found is None:
+            raise DsopsError('%s %s disappeared from cluster %s while it was being updated; nothing was written.'
+                             % (self.noun, self.identify(current), self.cluster_id))
+        return found
 
     def delete(self, current, force_wait=False):
         ds_type, ds_id = current.get('type') or self.ds_type, current['id']
@@ -417,8 +477,9 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
             # after an attempt the server may have carried out, 'not found' is most likely its doing
             self._confirm_gone(ds_type, ds_id, current, ours=bool(looked))
             return
-        self._finish(response.get('job_id'), lambda: self._read(ds_type, ds_id), lambda obj: obj is None,
-                     force_wait=force_wait)
+        with after_write(id=ds_id, job_id=response.get('job_id')):
+            self._finish(response.get('job_id'), lambda: self._read(ds_type, ds_id), lambda obj: obj is None,
+                         force_wait=force_wait)
 
     def _confirm_gone(self, ds_type, ds_id, current, ours=False):
         """The DELETE was answered 'not found': true only if the listing agrees.
@@ -441,7 +502,8 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
         self.check_create_payload(payload)
         self.delete(current, force_wait=True)  # the name must be free before it is used again
         self.write_was_no_op = False  # even if someone else deleted it, the create is this run's write
-        return self.create(payload)
+        with after_write(deleted=current.get('id')):
+            return self.create(payload)
 
     def _finish(self, job_id, read, settled, force_wait=False):
         """Wait for a write to complete.  Returns False when not waiting (wait=false).
@@ -454,7 +516,12 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
         if not (self.wait or force_wait):
             return False
         if job_id:
-            self.job = self.client.wait_for_job(job_id, self.wait_timeout)
+            try:
+                self.job, warnings = self.client.wait_for_job(job_id, self.wait_timeout)
+            except JobError as error:
+                error.warnings = self.warnings + error.warnings
+                raise
+            self.warnings.extend(warnings)
             return True
         done, dummy = self.client.poll(read, settled, self.wait_timeout)
         if not done:
@@ -484,7 +551,10 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
         return sanitize_data_source(obj)
 
     def extra_result(self):
-        return {'job': self.job} if self.job else {}
+        extra = {'job': self.job} if self.job else {}
+        if self.warnings:
+            extra['warnings'] = self.warnings
+        return extra
 
 
 def gather(client, params):

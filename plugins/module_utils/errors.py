@@ -10,16 +10,23 @@ quote them to support, and never the request's credentials.
 
 from __future__ import absolute_import, division, print_function
 
+from contextlib import contextmanager
+
 __metaclass__ = type
 
 
 class DsopsError(Exception):
-    """Base class: a failure the module reports cleanly instead of a traceback."""
+    """Base class: a failure the module reports cleanly instead of a traceback.
 
-    def __init__(self, message, hint=None):
+    ``written`` is None when the run wrote nothing before failing; otherwise what it
+    wrote, or may have written (ids, job id), so the failed result says changed=true.
+    """
+
+    def __init__(self, message, hint=None, written=None):
         super(DsopsError, self).__init__(message)
         self.message = message
         self.hint = hint
+        self.written = written
 
     def details(self):
         """Structured fields returned next to ``msg`` in the failed result."""
@@ -27,13 +34,33 @@ class DsopsError(Exception):
 
     def __str__(self):
         if self.hint:
-            return '%s Hint: %s' % (self.message, self.hint)
+            return '%s Hint: %s' % (self.summary(), self.hint)
+        return self.summary()
+
+    def summary(self):
+        """The message without the hint."""
         return self.message
 
     def fail_kwargs(self):
         kwargs = dict(self.details())
         kwargs['msg'] = str(self)
+        if self.written is not None:
+            kwargs.update(changed=True, written=self.written)
         return kwargs
+
+
+@contextmanager
+def after_write(**written):
+    """Failures inside come after a write the server accepted, or may have: they carry ``written``.
+
+    The keys with a value (an id, a job id) say what was written.
+    """
+    try:
+        yield
+    except DsopsError as error:
+        if error.written is None:
+            error.written = dict((key, value) for key, value in written.items() if value)
+        raise
 
 
 class InputError(DsopsError):
@@ -59,12 +86,12 @@ class TransportError(DsopsError):
     non-idempotent write may be repeated.
     """
 
-    def __init__(self, message, method=None, path=None, maybe_processed=True, hint=None):
+    def __init__(self, message, method=None, path=None, maybe_processed=True, hint=None, transient=True):
         super(TransportError, self).__init__(message, hint=hint)
         self.method = method
         self.path = path
         self.maybe_processed = maybe_processed
-        self.transient = True
+        self.transient = transient
         self.retry_after = None
 
     def details(self):
@@ -89,7 +116,7 @@ class ApiError(DsopsError):
         self.retry_after = retry_after
         self.api_message = message
 
-    def __str__(self):
+    def summary(self):
         parts = ['%s API error' % self.platform]
         if self.code not in (None, ''):
             parts.append(str(self.code))
@@ -101,8 +128,6 @@ class ApiError(DsopsError):
         text += ': %s' % (self.api_message or 'no message')
         if self.request_id:
             text += ' [request id: %s]' % self.request_id
-        if self.hint:
-            text += ' Hint: %s' % self.hint
         return text
 
     def details(self):
@@ -120,9 +145,16 @@ class ApiError(DsopsError):
 class JobError(DsopsError):
     """An asynchronous job ended badly or did not end in time."""
 
-    def __init__(self, message, job=None, hint=None):
+    def __init__(self, message, job=None, hint=None, warnings=None):
         super(JobError, self).__init__(message, hint=hint)
         self.job = job or {}
+        self.warnings = list(warnings or [])
+
+    def fail_kwargs(self):
+        kwargs = super(JobError, self).fail_kwargs()
+        if self.warnings:
+            kwargs['warnings'] = self.warnings
+        return kwargs
 
     def details(self):
         return {'job': self.job}

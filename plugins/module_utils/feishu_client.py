@@ -19,7 +19,7 @@ from ansible.module_utils.six.moves.urllib.parse import urlencode
 
 from ansible_collections.dsops.cloud.plugins.module_utils.errors import ApiError, InputError, TransportError
 from ansible_collections.dsops.cloud.plugins.module_utils.transport import (
-    HttpTransport, RetryPolicy, check_base_url, clean_credentials)
+    HttpTransport, RetryPolicy, as_secret_mask, check_base_url, check_connection_ranges, clean_credentials)
 
 __metaclass__ = type
 
@@ -33,6 +33,8 @@ JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
 # client refuses larger values, and so does the sandbox).
 MAX_PAGE_SIZE = 50
 VIEW_FULL = 0
+# 50,000 data sources: far beyond any tenant; a listing that goes on longer is broken, not big.
+MAX_PAGES = 1000
 
 RATE_LIMIT_CODE = 99991400
 # Codes after which a fresh tenant_access_token may succeed: the SDKs' token-invalid sets
@@ -147,7 +149,7 @@ def decode_error(response, method, path):
     if not isinstance(payload, dict):
         return _non_json_error(response, method, path, log_id)
 
-    code = payload.get('code')
+    code = business_code(payload.get('code'))
     ok_status = 200 <= status < 300
     if ok_status and code in (0, None):
         return None
@@ -169,6 +171,13 @@ def decode_error(response, method, path):
         # may be repeated with a new token).
         kwargs.update(transient=False, maybe_processed=False)
     return FeishuApiError(message, **kwargs)
+
+
+def business_code(value):
+    """The ``code`` of an answer as a number when it is one: the docs show "0" as a string too."""
+    if isinstance(value, str) and value.strip().lstrip('-').isdigit():
+        return int(value.strip())
+    return value
 
 
 def _non_json_error(response, method, path, log_id):
@@ -328,24 +337,44 @@ class FeishuClient:
         return self._data_source_from(data, 'GET', self._item_path(data_source_id))
 
     def list_data_sources(self):
-        """Every data source, full view, walking all pages with the largest safe page size."""
-        items = []
+        """Every data source, full view, walking all pages with the largest safe page size.
+
+        An item that a later page repeats is counted once; a listing that never ends
+        (a page_token seen before, or more than MAX_PAGES pages) is an error.
+        """
+        items, seen_ids, seen_tokens = [], set(), set()
         page_token = None
-        seen_tokens = set()
-        while True:
+        for dummy in range(MAX_PAGES):
             query = {'page_size': MAX_PAGE_SIZE, 'view': VIEW_FULL}
             if page_token:
                 query['page_token'] = page_token
             data = self.call('GET', DATA_SOURCES_PATH, query=query)
-            items.extend(normalise_data_source(item) for item in data.get('items') or [] if isinstance(item, dict))
+            for item in data.get('items') or []:
+                if isinstance(item, dict):
+                    item = normalise_data_source(item)
+                    if item.get('id') is None or item['id'] not in seen_ids:
+                        seen_ids.add(item.get('id'))
+                        items.append(item)
             if not data.get('has_more'):
                 return items
-            # The documented field is page_token; the Node SDK iterator also reads next_page_token.
-            page_token = data.get('page_token') or data.get('next_page_token')
-            if not page_token or page_token in seen_tokens:
-                raise FeishuApiError('the list of data sources reports more pages but gives no new page_token',
-                                     method='GET', path=DATA_SOURCES_PATH)
-            seen_tokens.add(page_token)
+            page_token = self._next_page_token(data, seen_tokens)
+        raise FeishuApiError('the list of data sources did not end after %d pages (%d distinct data sources so far)'
+                             % (MAX_PAGES, len(items)), method='GET', path=DATA_SOURCES_PATH,
+                             hint='Feishu keeps answering has_more=true; retry later, and report the log id if it '
+                                  'persists.')
+
+    @staticmethod
+    def _next_page_token(data, seen_tokens):
+        # The documented field is page_token; the Node SDK iterator also reads next_page_token.
+        page_token = data.get('page_token') or data.get('next_page_token')
+        if not page_token:
+            raise FeishuApiError('the list of data sources reports more pages but gives no page_token',
+                                 method='GET', path=DATA_SOURCES_PATH)
+        if page_token in seen_tokens:
+            raise FeishuApiError('the list of data sources gives a page_token it gave before, so it would never '
+                                 'end', method='GET', path=DATA_SOURCES_PATH)
+        seen_tokens.add(page_token)
+        return page_token
 
     def create_data_source(self, fields):
         """POST a new data source and return it.
@@ -355,7 +384,11 @@ class FeishuClient:
         which must look before creating again.
         """
         data = self.call('POST', DATA_SOURCES_PATH, body=fields, idempotent=False)
-        return self._data_source_from(data, 'POST', DATA_SOURCES_PATH)
+        if not isinstance(data.get('data_source'), dict):
+            # accepted, but the answer does not say what was created: as uncertain as a lost answer
+            raise FeishuApiError('the create was answered as a success without data.data_source', method='POST',
+                                 path=DATA_SOURCES_PATH, transient=True, maybe_processed=True)
+        return normalise_data_source(data['data_source'])
 
     def patch_data_source(self, data_source_id, fields):
         """PATCH ``fields``; return the updated object, or None when Feishu reports no change.
@@ -430,10 +463,7 @@ def effective_base_url(params):
 def validate_connection(params):
     """Checks the argument spec cannot express; raises InputError before any request."""
     check_base_url('base_url', effective_base_url(params), '%s or https://open.larksuite.com' % DEFAULT_BASE_URL)
-    if params.get('timeout') is not None and params['timeout'] <= 0:
-        raise InputError('timeout must be a positive number of seconds, got %s.' % params['timeout'])
-    if params.get('retries') is not None and params['retries'] < 0:
-        raise InputError('retries must be zero or more, got %s.' % params['retries'])
+    check_connection_ranges(params)
     # Checked here and not by the argument spec, which counts '' (a blank AWX field) as given.
     credentials = clean_credentials(params, ('app_id', 'app_secret', 'tenant_access_token'))
     check_one_way_to_authenticate(**credentials)
@@ -457,7 +487,9 @@ def check_one_way_to_authenticate(app_id=None, app_secret=None, tenant_access_to
 def client_from_params(params, register_secret, session=None, sleep=None):
     """Build a FeishuClient from the connection options of a module."""
     credentials = validate_connection(params)  # cleaned: the client registers these values as secrets
-    transport = HttpTransport(timeout=params['timeout'], validate_certs=params['validate_certs'], session=session)
+    secrets = as_secret_mask(register_secret)
+    transport = HttpTransport(timeout=params['timeout'], validate_certs=params['validate_certs'], session=session,
+                              mask=secrets.mask)
     policy = RetryPolicy(retries=params['retries'], sleep=sleep)
-    return FeishuClient(transport, policy, base_url=effective_base_url(params), register_secret=register_secret,
+    return FeishuClient(transport, policy, base_url=effective_base_url(params), register_secret=secrets,
                         **credentials)

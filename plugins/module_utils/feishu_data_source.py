@@ -15,10 +15,10 @@ import re
 
 from ansible_collections.dsops.cloud.plugins.module_utils import reconcile
 from ansible_collections.dsops.cloud.plugins.module_utils.errors import (
-    ConflictError, DsopsError, InputError)
+    ConflictError, DsopsError, InputError, after_write)
 from ansible_collections.dsops.cloud.plugins.module_utils.reconcile import Field
 from ansible_collections.dsops.cloud.plugins.module_utils.resource import ResourceAdapter, ensure
-from ansible_collections.dsops.cloud.plugins.module_utils.transport import URL_USERINFO_RE
+from ansible_collections.dsops.cloud.plugins.module_utils.transport import URL_USERINFO_RE, url_credentials
 
 __metaclass__ = type
 
@@ -77,6 +77,8 @@ HTTP_URL_RE = re.compile(r'^https?://[^/\s]+', re.IGNORECASE)
 MASK = '********'
 URL_FIELDS = ('icon_url',)
 
+ADOPT_HINT = ('Re-run the task later: it looks the data source up by name and adopts it, instead of creating '
+              'another.')
 CONFLICT_HINT = ('template, schema_id, searchable_fields, connect_type (0 = default, 1 = callback) and app_id (the '
                  'option data_source_app_id) can only be set when a data source is created. Keep the current values, '
                  'or delete the data source (state=absent) and create it again, which drops every item indexed in it.')
@@ -191,6 +193,13 @@ def sanitize_data_source(obj):
     return clean
 
 
+def register_url_credentials(register_secret, params):
+    """A user:password@ inside a URL option is a secret: registered, it is masked everywhere, invocation too."""
+    for url in (params.get('icon_url'), (params.get('connector_param') or {}).get('callback_endpoint')):
+        for secret in url_credentials(url):
+            register_secret(secret)
+
+
 def describe(obj):
     if obj.get('id'):
         return '%r (id %s)' % (obj.get('name'), obj['id'])
@@ -252,16 +261,18 @@ class FeishuDataSourceAdapter(ResourceAdapter):
     # -- writing
 
     def create(self, payload):
-        """Create, never blindly twice.
+        """Create, never twice.
 
         A failure that leaves it unknown whether Feishu created the data source
-        (timeout, dropped connection, 5xx) is followed by a look-up by name: one
-        match is adopted (and patched if it differs), none means the create did not
-        happen and it is sent again, within the retries budget.
+        (timeout, dropped connection, 5xx, a success without the object) is followed
+        by look-ups by name over a settle window: one match is adopted (and patched if
+        it differs); none fails the task, saying that the create may still land.
         """
         return self.client.retry.call_write(lambda: self.client.create_data_source(payload),
                                             lambda: self._adopt_after_ambiguous_create(payload),
-                                            getattr(self.client.transport, 'timeout', 0))
+                                            getattr(self.client.transport, 'timeout', 0), resend=False,
+                                            what='The create of Feishu data source %r' % payload.get('name'),
+                                            hint=ADOPT_HINT)
 
     def _adopt_after_ambiguous_create(self, payload):
         matches = self.matches_by_name(payload['name'])
@@ -272,21 +283,23 @@ class FeishuDataSourceAdapter(ResourceAdapter):
                              'name now exist (ids %s); remove the extra one(s).'
                              % (payload['name'], len(matches), ', '.join(str(m.get('id')) for m in matches)))
         found = matches[0]
-        plan = reconcile.plan_present(self.fields, payload, self.managed_view(found))
-        if plan.conflicts:
-            raise ConflictError('Feishu data source %s appeared while creating it, with different create-only '
-                                'fields: %s.' % (describe(found), reconcile.describe_conflicts(plan.conflicts)),
-                                conflicts=plan.conflicts, hint=CONFLICT_HINT)
-        if plan.payload:
-            return self.update(found, plan.payload)
-        return found
+        with after_write(id=found.get('id')):
+            plan = reconcile.plan_present(self.fields, payload, self.managed_view(found))
+            if plan.conflicts:
+                raise ConflictError('Feishu data source %s appeared while creating it, with different create-only '
+                                    'fields: %s.' % (describe(found), reconcile.describe_conflicts(plan.conflicts)),
+                                    conflicts=plan.conflicts, hint=CONFLICT_HINT)
+            if plan.payload:
+                return self.update(found, plan.payload)
+            return found
 
     def update(self, current, payload):
         updated = self.client.patch_data_source(current['id'], payload)
         if updated is None:  # answered 1271003: the API saw nothing to change
             self.write_was_no_op = True
             return current
-        self._verify_written(updated, payload)
+        with after_write(id=current.get('id')):
+            self._verify_written(updated, payload)
         return updated
 
     def _verify_written(self, obj, payload):

@@ -12,7 +12,8 @@ from ansible.module_utils.common.validation import check_type_dict
 from ansible.module_utils.six import string_types
 
 from ansible_collections.dsops.cloud.plugins.module_utils.errors import DsopsError
-from ansible_collections.dsops.cloud.plugins.module_utils.transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.dsops.cloud.plugins.module_utils.transport import (
+    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, SecretMask)
 
 try:  # the raw task arguments, read the way AnsibleModule reads them
     from ansible.module_utils.basic import _load_params
@@ -28,15 +29,14 @@ def require_requests(module):
 
 
 def secret_registrar(module):
-    """A callback the clients use to hide runtime secrets (tokens, signatures) in any output.
+    """The SecretMask the clients use to hide runtime secrets (tokens, signatures) in any output.
 
     Ansible masks the values of ``no_log`` options everywhere in a result; values
-    obtained at run time must be added to the same set to get that protection.
+    obtained at run time must be added to the same set to get that protection.  The
+    no_log options' own values are registered again, so their escaped forms (JSON,
+    repr) are masked too.
     """
-    def register(value):
-        if value and len(str(value)) >= 4:
-            module.no_log_values.add(str(value))
-    return register
+    return SecretMask(sink=module.no_log_values.add, values=list(module.no_log_values))
 
 
 def run(module, work):
@@ -90,7 +90,11 @@ def _values_core_mishandles(argument_spec):
             if key not in params:
                 continue
             value = params[key]
-            if spec.get('type') == 'dict' and spec.get('options') and not _reads_as_dict(value):
+            if spec.get('no_log') and isinstance(value, (dict, list)):
+                # AnsibleModule would send its Python text form ("{'pw': ...}") as the secret
+                wrong[name] = 'must be a string (a number is fine); got a %s. The value is not shown.' % (
+                    'dictionary' if isinstance(value, dict) else 'list')
+            elif spec.get('type') == 'dict' and spec.get('options') and not _reads_as_dict(value):
                 wrong[name] = 'must be a dictionary with the keys %s; got a value of type %s.' % (
                     ', '.join(spec['options']), type(value).__name__)
             elif spec.get('type') == 'int' and _unreasonable_number(value):

@@ -111,12 +111,13 @@ def _compared_view(fields, values):
     return dict((k, copy.deepcopy(v)) for k, v in values.items() if k in compared and not is_unset(v))
 
 
-def plan_present(fields, desired, current, allow_recreate=False):
+def plan_present(fields, desired, current, allow_recreate=False, force_recreate=False):
     """Plan for ``state: present``.
 
     With create-only conflicts the action is RECREATE when ``allow_recreate`` is
     true; otherwise it stays NONE/UPDATE and the caller must refuse (the conflicts
-    are in ``plan.conflicts``) before writing anything.
+    are in ``plan.conflicts``) before writing anything.  ``force_recreate`` makes an
+    existing object RECREATE whatever differs (a write-only value to apply).
     """
     desired = dict((k, v) for k, v in desired.items() if not is_unset(v))
     if current is None:
@@ -139,7 +140,7 @@ def plan_present(fields, desired, current, allow_recreate=False):
 
     managed = set(desired) | set(changes) | set(conflicts)
     before = _compared_view(fields, dict((k, v) for k, v in current.items() if k in managed))
-    if conflicts and allow_recreate:
+    if (conflicts and allow_recreate) or force_recreate:
         recreate_payload = merge_dict(_writable_current(fields, current), desired)
         after = _compared_view(fields, recreate_payload)
         return Plan(RECREATE, payload=recreate_payload, changes=changes, conflicts=conflicts,

@@ -75,6 +75,10 @@ class ResourceAdapter:
     def conflict_hint(self):
         return None
 
+    def must_recreate(self, current):
+        """True when ``current`` must be re-created whatever the comparison says (a write-only value to apply)."""
+        return False
+
     def sanitize(self, obj):
         """Strip secrets from an object before it is returned."""
         return obj
@@ -92,7 +96,8 @@ def ensure(adapter, state, check_mode=False, want_diff=False, allow_recreate=Fal
     if state == 'absent':
         plan = reconcile.plan_absent(adapter.fields, current_view)
     else:
-        plan = reconcile.plan_present(adapter.fields, adapter.desired(), current_view, allow_recreate)
+        plan = reconcile.plan_present(adapter.fields, adapter.desired(), current_view, allow_recreate,
+                                      force_recreate=adapter.must_recreate(current))
         if plan.conflicts and plan.action != reconcile.RECREATE:
             raise ConflictError(
                 'Cannot change create-only field(s) of %s %s in place: %s. Nothing was changed.'

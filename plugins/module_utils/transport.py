@@ -19,7 +19,7 @@ import traceback
 
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
-from ansible_collections.dsops.cloud.plugins.module_utils.errors import ApiError, InputError, TransportError
+from ansible_collections.dsops.cloud.plugins.module_utils.errors import ApiError, DsopsError, InputError, TransportError
 
 try:
     import requests
@@ -33,23 +33,90 @@ except ImportError:  # the module reports missing_required_lib
 __metaclass__ = type
 
 USER_AGENT = 'dsops.cloud-ansible-collection/0.1.0'
+# No answer of either API comes near this; a larger one is refused before it fills the memory.
+MAX_BODY_BYTES = 16 * 1024 * 1024
+MASK = '********'
+
+
+class SecretMask:
+    """The secrets of one run, in every form text can show them, and a mask for text.
+
+    A secret echoed inside JSON or a Python repr is escaped (a quote, a backslash, a
+    non-ASCII character), and Ansible masks only the exact values it was given; so each
+    form is registered.  ``sink`` is where the module edge collects them (no_log values).
+    """
+
+    MIN_LENGTH = 4  # shorter values would mask ordinary words everywhere
+
+    def __init__(self, sink=None, values=()):
+        self.sink = sink or (lambda value: None)
+        self.forms = set()
+        for value in values:
+            self.register(value)
+
+    def __call__(self, value):
+        self.register(value)
+
+    def register(self, value):
+        if value is None or not isinstance(value, (str, bytes, int, float)) or isinstance(value, bool):
+            return
+        for form in secret_forms(value):
+            if len(form) >= self.MIN_LENGTH and form not in self.forms:
+                self.forms.add(form)
+                self.sink(form)
+
+    def mask(self, text):
+        """``text`` with every registered form replaced, longest first (a form may hold another)."""
+        for form in sorted(self.forms, key=len, reverse=True):
+            if form in text:
+                text = text.replace(form, MASK)
+        return text
+
+
+def secret_forms(value):
+    """A secret as it is, and as JSON (both ASCII and not) and repr() write it inside a string."""
+    if isinstance(value, bytes):
+        value = value.decode('utf-8', 'replace')
+    text = str(value)
+    forms = set([text, json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1], repr(text)[1:-1]])
+    return [form for form in forms if form]
+
+
+def as_secret_mask(register_secret):
+    """The SecretMask behind a module's registrar, or one that feeds a plain callback (tests)."""
+    if isinstance(register_secret, SecretMask):
+        return register_secret
+    return SecretMask(sink=register_secret)
+
+
+def url_credentials(url):
+    """The user-info part of a URL and its password, the forms a URL-embedded credential shows in."""
+    if not isinstance(url, str):
+        return []
+    match = URL_USERINFO_CAPTURE_RE.match(url)
+    if not match:
+        return []
+    userinfo = match.group(2)
+    return [part for part in (userinfo, userinfo.partition(':')[2]) if part]
 
 
 class HttpResponse:
     """What came back: status, headers (case-insensitive), raw body and parsed JSON."""
 
-    def __init__(self, status, headers, body):
+    def __init__(self, status, headers, body, mask=None):
         self.status = status
         self.headers = dict((k.lower(), v) for k, v in (headers or {}).items())
         self.body = body or b''
         self.json = self._parse_json(self.body)
+        self.mask = mask or (lambda text: text)
 
     @staticmethod
     def _parse_json(body):
         if not body:
             return None
         try:
-            return json.loads(body.decode('utf-8'))
+            # utf-8-sig: a byte order mark before the JSON is tolerated, as browsers do
+            return json.loads(body.decode('utf-8-sig'))
         except (ValueError, UnicodeDecodeError):
             return None
 
@@ -57,18 +124,34 @@ class HttpResponse:
         return self.headers.get(name.lower(), default)
 
     def snippet(self, limit=200):
-        """A short printable excerpt of a body that was not the JSON we expected."""
-        text = self.body[:limit].decode('utf-8', 'replace')
-        return ' '.join(text.split())
+        """A short printable excerpt of a body that was not the JSON we expected.
+
+        Masked before it is cut: a cut inside a secret would leave a part that no
+        masking recognises.
+        """
+        text = self.mask(self.body.decode('utf-8', 'replace'))
+        return ' '.join(text.split())[:limit]
+
+
+def _keep_our_authorization(prepared):
+    """An auth hook that changes nothing.
+
+    Given no auth, requests would take credentials from ~/.netrc (or $NETRC) or from the
+    URL and replace the Authorization header the clients built (Bearer token, signature).
+    Proxy settings from the environment are still honoured (AWX sets them).
+    """
+    return prepared
 
 
 class HttpTransport:
     """Sends single requests with ``requests``; turns network failures into TransportError."""
 
-    def __init__(self, timeout=30, validate_certs=True, session=None):
+    def __init__(self, timeout=30, validate_certs=True, session=None, mask=None, max_body=MAX_BODY_BYTES):
         self.timeout = timeout
         self.validate_certs = validate_certs
         self.session = session or requests.Session()
+        self.mask = mask
+        self.max_body = max_body
 
     def send(self, method, url, path, headers=None, body=None):
         """Send ``body`` (bytes or None) and return an HttpResponse.
@@ -81,14 +164,16 @@ class HttpTransport:
         try:
             resp = self.session.request(method, url, headers=send_headers, data=body,
                                         timeout=self.timeout, verify=self.validate_certs,
-                                        allow_redirects=False)
+                                        allow_redirects=False, auth=_keep_our_authorization, stream=True)
+            content = self._read_body(resp, method, path)
         except requests.exceptions.ConnectTimeout:
             raise TransportError('Timed out after %ss connecting for %s %s.' % (self.timeout, method, path),
                                  method=method, path=path, maybe_processed=False,
                                  hint='Check the endpoint address and network access.')
         except requests.exceptions.SSLError as exc:
+            # not transient: a certificate that fails now fails on every retry
             raise TransportError('TLS error on %s %s: %s' % (method, path, _first_line(exc)),
-                                 method=method, path=path, maybe_processed=False,
+                                 method=method, path=path, maybe_processed=False, transient=False,
                                  hint='Fix the certificate chain, or set validate_certs=false for a trusted test endpoint.')
         except requests.exceptions.Timeout:
             raise TransportError('No response within %ss for %s %s.' % (self.timeout, method, path),
@@ -109,12 +194,29 @@ class HttpTransport:
             # http.client refuses non-Latin-1 header values; the text would quote the value
             raise InputError('A request header or the URL for %s %s holds a character that cannot be sent '
                              '(non-ASCII?); check the credentials, ids and the endpoint.' % (method, path))
-        return HttpResponse(resp.status_code, resp.headers, resp.content)
+        return HttpResponse(resp.status_code, resp.headers, content, mask=self.mask)
+
+    def _read_body(self, resp, method, path):
+        """The body, read in a stream and refused past ``max_body`` bytes."""
+        chunks, size = [], 0
+        try:
+            for chunk in resp.iter_content(chunk_size=65536):
+                size += len(chunk)
+                if size > self.max_body:
+                    raise TransportError('The answer to %s %s is larger than %d MB; it was not read further.'
+                                         % (method, path, self.max_body // (1024 * 1024)),
+                                         method=method, path=path, maybe_processed=True, transient=False,
+                                         hint='Check the endpoint: no answer of this API is that large.')
+                chunks.append(chunk)
+        finally:
+            resp.close()
+        return b''.join(chunks)
 
 
 # What an HTTP header value may carry in a credential: visible ASCII, no spaces.
 HEADER_SAFE_RE = re.compile(r'^[\x21-\x7e]+\Z')
 URL_USERINFO_RE = re.compile(r'^([a-z][a-z0-9+.-]*://)[^/@]*@', re.IGNORECASE)
+URL_USERINFO_CAPTURE_RE = re.compile(r'^([a-z][a-z0-9+.-]*://)([^/@?#]*)@', re.IGNORECASE)
 
 
 def clean_credential(option, value):
@@ -158,9 +260,33 @@ def check_base_url(option, url, example):
         problem = 'it cannot be parsed (%s)' % exc
     if problem is None and not HEADER_SAFE_RE.match(url):
         problem = 'it holds spaces, line breaks or non-ASCII characters'
+    if problem is None and URL_USERINFO_RE.match(url):
+        # requests would send them as Basic auth instead of ours, and DWS would sign them into Host
+        problem = ('it holds a user name or password ("user:password@"), which the API does not use; give the '
+                   'credentials in their own options')
     if problem:
         shown = URL_USERINFO_RE.sub(r'\1********@', url)  # a password in the URL is never shown
         raise InputError('%s %r is not usable: %s; for example %s.' % (option, shown, problem, example))
+
+
+# Sane bounds for the connection options: beyond them a value is a typo (and a timeout of 9.2e9
+# seconds overflows the socket layer).
+TIMEOUT_MAX = 3600
+RETRIES_MAX = 100
+
+
+def check_range(option, value, low, high, unit=''):
+    """InputError unless ``value`` (None: not given) lies in [low, high]."""
+    if value is None:
+        return
+    if not low <= value <= high:
+        raise InputError('%s must be between %s and %s%s; got %s.' % (option, low, high, ' ' + unit if unit else '',
+                                                                    value))
+
+
+def check_connection_ranges(params):
+    check_range('timeout', params.get('timeout'), 1, TIMEOUT_MAX, 'seconds')
+    check_range('retries', params.get('retries'), 0, RETRIES_MAX)
 
 
 def _first_line(exc):
@@ -216,26 +342,58 @@ class RetryPolicy:
                 self.sleep(self.delay_for(attempt, error))
                 attempt += 1
 
-    def call_write(self, send, recheck, request_timeout=0):
-        """Run the write ``send()``; after an ambiguous failure, wait and look before sending it again.
+    def call_write(self, send, recheck, request_timeout=0, resend=True, what='The write', hint=None):
+        """Run the write ``send()``; after an ambiguous failure, look before anything else.
 
         ``send`` retries what provably did not reach the server itself.  After a failure
         that may have been acted on (5xx, timeout, reset), ``recheck()`` looks: it returns
-        the write's result (the write took effect) or None (it did not: send again),
-        within the ``retries`` budget.
+        the write's result (the write took effect) or None (no sign of it).
+
+        ``resend`` is for writes that are harmless twice (a delete, setting a value):
+        after a look that finds nothing they are sent again, within the ``retries``
+        budget.  Any other write (a create, a reboot) is never sent again: the look is
+        repeated over a settle window, since a backend may finish seconds after its
+        gateway gave up, and a write that does not show is reported as unconfirmed.
         """
         looks = 0
         while True:
             try:
                 return send()
             except (ApiError, TransportError) as error:
-                if not is_ambiguous(error) or looks >= self.retries:
+                if not is_ambiguous(error):
+                    raise
+                if not resend:
+                    return self._settle(recheck, error, request_timeout, what, hint)
+                if looks >= self.retries:
                     raise
                 self.sleep(self.settle_delay(looks, error, request_timeout))
                 looks += 1
             found = recheck()
             if found is not None:
                 return found
+
+    def _settle(self, recheck, error, request_timeout, what, hint):
+        """Look for the result of a write that is never sent twice, until the settle window ends."""
+        window = self.settle_window(request_timeout)
+        waited = 0.0
+        for delay in backoff_delays(first=self.base_delay, factor=2.0, cap=8.0):
+            step = min(delay, window - waited)
+            if step <= 0:
+                break
+            self.sleep(step)
+            waited += step
+            found = recheck()
+            if found is not None:
+                return found
+        raise DsopsError('%s may have been carried out: %s It did not show within %d seconds, and it was not sent '
+                         'again, so that it cannot happen twice.' % (what, error.summary(), window),
+                         hint=hint, written={'outcome': 'unknown'})
+
+    @staticmethod
+    def settle_window(request_timeout):
+        """How long to look for a write whose answer was lost: as long as the request itself
+        could take (the timeout), at least SETTLE_MIN and at most SETTLE_MAX seconds."""
+        return min(SETTLE_MAX, max(SETTLE_MIN, float(request_timeout or 0)))
 
     def settle_delay(self, attempt, error, request_timeout):
         """How long to wait before looking for the result of an ambiguous write.
@@ -255,6 +413,16 @@ class RetryPolicy:
         if not getattr(error, 'transient', False):
             return False
         return idempotent or not getattr(error, 'maybe_processed', True)
+
+
+SETTLE_MIN, SETTLE_MAX = 5.0, 60.0
+
+
+def backoff_delays(first=1.0, factor=1.5, cap=15.0):
+    delay = first
+    while True:
+        yield delay
+        delay = min(delay * factor, cap)
 
 
 def is_ambiguous(error):

@@ -347,7 +347,7 @@ conflicts:
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu_client import (
     client_from_params, connection_argument_spec)
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu_data_source import (
-    FeishuDataSourceAdapter, ensure_data_source, resource_argument_spec)
+    FeishuDataSourceAdapter, ensure_data_source, register_url_credentials, resource_argument_spec)
 from ansible_collections.dsops.cloud.plugins.module_utils.module_glue import new_module, run, secret_registrar
 
 
@@ -367,7 +367,9 @@ def main():
 
     def work():
         # both constructors validate their options; neither sends a request
-        client = client_from_params(module.params, secret_registrar(module))
+        secrets = secret_registrar(module)
+        register_url_credentials(secrets, module.params)
+        client = client_from_params(module.params, secrets)
         adapter = FeishuDataSourceAdapter(client, module.params)
         return ensure_data_source(adapter, check_mode=module.check_mode, want_diff=module._diff)
 

@@ -45,6 +45,15 @@ CODES = {'ACTIVE': '200', 'AVAILABLE': '200', 'CREATING': '100', 'UPDATING': '50
 
 
 class FakeResponse:
+    """What requests returns, as far as the transport reads it (it streams the body)."""
+
+    def iter_content(self, chunk_size=1):
+        for start in range(0, len(self.content), chunk_size):
+            yield self.content[start:start + chunk_size]
+
+    def close(self):
+        pass
+
     def __init__(self, status, body=None, headers=None, raw=None):
         self.status_code = status
         self.headers = {'Content-Type': 'application/json', 'X-Request-Id': uuid.uuid4().hex}
@@ -125,7 +134,8 @@ class FakeDws:
 
     # ----- the session interface -----------------------------------------------------------------
 
-    def request(self, method, url, headers=None, data=None, timeout=None, verify=None, allow_redirects=None):
+    def request(self, method, url, headers=None, data=None, timeout=None, verify=None, allow_redirects=None,
+                **kwargs):
         parts = urlsplit(url)
         body = data or b''
         entry = {'method': method, 'url': url, 'path': parts.path, 'query': parts.query,

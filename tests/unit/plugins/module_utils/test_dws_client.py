@@ -11,7 +11,8 @@ import pytest
 from ansible_collections.dsops.cloud.plugins.module_utils import dws_client
 from ansible_collections.dsops.cloud.plugins.module_utils.dws_client import (
     DwsClient, check_auth, configure_status, resolve_endpoint, run_status)
-from ansible_collections.dsops.cloud.plugins.module_utils.errors import ApiError, InputError, JobError, TransportError
+from ansible_collections.dsops.cloud.plugins.module_utils.errors import (
+    ApiError, DsopsError, InputError, JobError, TransportError)
 from ansible_collections.dsops.cloud.plugins.module_utils.transport import HttpTransport, RetryPolicy
 
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.dws_fake_api import (
@@ -240,16 +241,54 @@ def test_an_ambiguous_write_failure_without_recheck_is_not_repeated():
     assert len(fake.log) == 1
 
 
-def test_an_ambiguous_write_is_repeated_only_when_the_recheck_says_it_did_not_happen():
+def test_an_ambiguous_create_is_never_sent_again_and_fails_as_unconfirmed():
     fake = FakeDws()
     fake.inject('POST', None, status=503, body={'error_code': 'DWS.0005', 'error_msg': 'busy'})
     checks = []
     client = make_client(fake)
-    response = client.create_data_source(CLUSTER, {'type': 'OBS', 'data_source_name': 'n1', 'user_name': 'abc',
-                                                   'connect_info': 'db'},
-                                         recheck=lambda: checks.append(1))
-    assert checks == [1] and response['job_id']
-    assert [e['method'] for e in fake.log] == ['POST', 'POST']
+    with pytest.raises(DsopsError) as info:
+        client.create_data_source(CLUSTER, {'type': 'OBS', 'data_source_name': 'n1', 'user_name': 'abc',
+                                            'connect_info': 'db'},
+                                  recheck=lambda: checks.append(1), what='The create of n1', hint='re-run later')
+    assert [e['method'] for e in fake.log] == ['POST']  # never twice
+    assert len(checks) > 1  # looked again and again over the settle window
+    assert info.value.written == {'outcome': 'unknown'}
+    assert info.value.fail_kwargs()['changed'] is True
+    text = str(info.value)
+    assert 'The create of n1 may have been carried out' in text and 'DWS.0005' in text and 're-run later' in text
+
+
+def test_an_ambiguous_create_that_shows_late_is_adopted_without_a_second_post():
+    fake = FakeDws()
+    fake.inject('POST', None, status=502, body={'error_code': 'DWS.0005', 'error_msg': 'bad gateway'})
+    checks = []
+
+    def recheck():
+        checks.append(1)
+        return {'id': 'late'} if len(checks) == 3 else None
+
+    response = make_client(fake).create_data_source(CLUSTER, {'type': 'OBS', 'data_source_name': 'n1'},
+                                                    recheck=recheck)
+    assert response == {'id': 'late'} and len(checks) == 3
+    assert [e['method'] for e in fake.log] == ['POST']
+
+
+@pytest.mark.parametrize('reboot,posts', [(False, 2), (True, 1)])
+def test_an_ambiguous_reconfigure_is_sent_again_only_without_reboot(reboot, posts):
+    fake = FakeDws()
+    client = make_client(fake)
+    ds_id = client.create_data_source(CLUSTER, {'type': 'OBS', 'data_source_name': 'n1', 'user_name': 'abc',
+                                                'connect_info': 'db'})['id']
+    fake.job_polls = 0
+    fake.inject('PUT', None, status=503, body={'error_code': 'DWS.0005', 'error_msg': 'busy'})
+    call = lambda: client.reconfigure_data_source(CLUSTER, ds_id, {'reboot': reboot, 'agency': 'new_agency'},
+                                                  recheck=lambda: None)
+    if reboot:
+        with pytest.raises(DsopsError, match='may have been carried out'):
+            call()
+    else:
+        assert call()['job_id']
+    assert [e['method'] for e in fake.log if e['method'] == 'PUT'] == ['PUT'] * posts
 
 
 def test_an_ambiguous_write_that_took_effect_is_not_repeated():
@@ -317,8 +356,8 @@ def start_job(fake, client):
 def test_job_polling_starts_quickly_and_backs_off_to_a_cap():
     fake = FakeDws(job_polls=12)
     client = make_client(fake)
-    job = client.wait_for_job(start_job(fake, client), 1800)
-    assert job['status'] == 'SUCCESS'
+    job, warnings = client.wait_for_job(start_job(fake, client), 1800)
+    assert job['status'] == 'SUCCESS' and warnings == []
     assert client.test_clock.sleeps[:4] == [1.0, 1.5, 2.25, 3.375]
     assert max(client.test_clock.sleeps) == 15.0
     assert len(fake.calls(kind='job')) == 13
@@ -364,7 +403,7 @@ def test_job_polls_retry_transient_errors():
     client = make_client(fake)
     job_id = start_job(fake, client)
     fake.inject('GET', '/job/', status=503, body={'error_code': 'DWS.0005', 'error_msg': 'busy'})
-    assert client.wait_for_job(job_id, 60)['status'] == 'SUCCESS'
+    assert client.wait_for_job(job_id, 60)[0]['status'] == 'SUCCESS'
 
 
 def test_the_module_utils_has_no_ansible_module_dependency():

@@ -424,13 +424,16 @@ def test_a_hanging_job_times_out_with_its_id():
 
 # ----- ambiguous writes ------------------------------------------------------------------------------------
 
-def test_a_503_on_create_rechecks_then_creates_exactly_once():
+def test_a_503_on_create_is_never_sent_again_and_fails_saying_it_may_still_land():
     fake = FakeDws()
     fake.inject('POST', None, status=503, body={'error_code': 'DWS.0005', 'error_msg': 'unavailable'})
-    result = run(fake, obs_params())
-    assert result['changed'] is True
-    assert [w['method'] for w in fake.writes()] == ['POST', 'POST']
-    assert len(fake.by_name('obs_src1')) == 1
+    with pytest.raises(DsopsError) as info:
+        run(fake, obs_params())
+    assert [w['method'] for w in fake.writes()] == ['POST']
+    assert len([e for e in fake.log if e['method'] == 'GET']) > 2  # the name was looked up over the settle window
+    failure = info.value.fail_kwargs()
+    assert failure['changed'] is True and failure['written'] == {'outcome': 'unknown'}
+    assert "create of DWS external data source 'obs_src1'" in failure['msg'] and 'adopts it' in failure['msg']
 
 
 def test_a_lost_create_response_is_not_repeated_and_the_source_is_awaited():

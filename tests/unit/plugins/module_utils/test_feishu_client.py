@@ -8,6 +8,8 @@ HTTP is faked at the requests-session boundary (see test_feishu_fake_api.py).
 
 from __future__ import absolute_import, division, print_function
 
+import json
+
 import pytest
 import requests
 
@@ -259,9 +261,52 @@ def test_list_tolerates_next_page_token_and_stops_when_paging_does_not_advance()
     fake = FakeFeishu()
     stuck = FakeResponse(200, {'code': 0, 'data': {'items': [], 'has_more': True, 'next_page_token': 'again'}})
     fake.fail('GET', COLLECTION, stuck, count=2)
-    with pytest.raises(ApiError, match='no new page_token'):
+    with pytest.raises(ApiError, match='gives a page_token it gave before'):
         make_client(fake).list_data_sources()
     assert fake.requests_to('GET')[1].query['page_token'] == 'again'
+
+
+def test_a_list_that_never_ends_stops_at_the_page_cap(monkeypatch):
+    fake = FakeFeishu([{'id': '1', 'name': 'A'}])
+    pages = iter(range(10 ** 6))
+    monkeypatch.setattr(feishu_client, 'MAX_PAGES', 7)
+    original = fake.request
+
+    def request(method, url, **kwargs):
+        answer = original(method, url.split('&page_token')[0].split('?page_token')[0], **kwargs)
+        if method == 'GET':
+            body = json.loads(answer.content)
+            body['data'].update(has_more=True, page_token='fresh-%d' % next(pages))
+            answer.content = json.dumps(body).encode('utf-8')
+        return answer
+
+    fake.request = request
+    with pytest.raises(ApiError, match='did not end after 7 pages [(]1 distinct data sources so far[)]'):
+        make_client(fake).list_data_sources()
+    assert len(fake.requests_to('GET')) == 7
+
+
+def test_an_item_repeated_across_pages_is_counted_once():
+    fake = FakeFeishu()
+    item = {'id': '7300000000000000001', 'name': 'Tickets'}
+    fake.fail('GET', COLLECTION, FakeResponse(200, {'code': 0, 'data': {'items': [item], 'has_more': True,
+                                                                         'page_token': 'p2'}}))
+    fake.fail('GET', COLLECTION, FakeResponse(200, {'code': 0, 'data': {'items': [item], 'has_more': False}}))
+    assert make_client(fake).list_data_sources() == [item]
+
+
+@pytest.mark.parametrize('code', ['0', 0])
+def test_a_string_code_zero_is_success(code):
+    fake = FakeFeishu()
+    fake.fail('GET', ITEM, FakeResponse(200, {'code': code, 'data': {'data_source': {'id': '1', 'name': 'n'}}}))
+    assert make_client(fake).get_data_source('1') == {'id': '1', 'name': 'n'}
+
+
+def test_a_byte_order_mark_before_the_json_is_tolerated():
+    fake = FakeFeishu()
+    body = b'\xef\xbb\xbf' + json.dumps({'code': 0, 'data': {'data_source': {'id': '1', 'name': 'n'}}}).encode()
+    fake.fail('GET', ITEM, FakeResponse(200, raw=body))
+    assert make_client(fake).get_data_source('1')['name'] == 'n'
 
 
 def test_ids_stay_exact_strings_even_when_sent_as_numbers():

@@ -230,18 +230,48 @@ def test_without_an_answer_the_look_up_waits_as_long_as_the_timeout_first():
     waits = []
     adapter.client.retry.sleep = waits.append
     ensure_data_source(adapter)
-    assert waits == [7.0]
+    assert waits == [0.5]  # the backend had the whole timeout; the settle window looks at once, then backs off
     assert [s.method for s in fake.log[-2:]] == ['POST', 'GET']
 
 
-def test_a_create_refused_by_a_server_error_is_sent_again_after_looking():
+def test_a_create_answered_by_a_server_error_is_never_sent_again():
     fake = FakeFeishu()
     fake.fail('POST', COLLECTION + '$', error(500, 1270001, 'internal error'))
+    with pytest.raises(DsopsError) as info:
+        run(fake, name='Tickets')
+    assert [w.method for w in fake.writes] == ['POST']
+    looks = [s for s in fake.log[fake.log.index(fake.writes[0]):] if s.method == 'GET']
+    assert len(looks) > 2, 'the name is looked up again and again over the settle window'
+    failure = info.value.fail_kwargs()
+    assert failure['changed'] is True and '1270001' in failure['msg'] and 'adopts it' in failure['msg']
+    assert fake.data_sources == {}
+
+
+def test_a_create_that_lands_after_the_first_look_is_adopted():
+    fake = FakeFeishu()
+    fake.fail('POST', COLLECTION + '$', error(504, 1270001, 'gateway timeout'))
+    lists = []
+    original = fake.request
+
+    def request(method, url, **kwargs):
+        if method == 'GET':
+            lists.append(1)
+            if len(lists) == 3:  # the backend finishes between the second and the third look
+                fake.seed({'name': 'Tickets'})
+        return original(method, url, **kwargs)
+
+    fake.request = request
     result = run(fake, name='Tickets')
-    assert [w.method for w in fake.writes] == ['POST', 'POST']
-    lists_between = [s for s in fake.log[fake.log.index(fake.writes[0]):] if s.method == 'GET']
-    assert lists_between, 'the name must be looked up before the create is sent again'
-    assert len(fake.data_sources) == 1 and result['changed'] is True
+    assert [w.method for w in fake.writes] == ['POST'] and len(fake.data_sources) == 1
+    assert result['changed'] is True and result['data_source']['name'] == 'Tickets'
+
+
+def test_a_create_answered_success_without_data_is_looked_up_not_repeated():
+    fake = FakeFeishu()
+    fake.fail('POST', COLLECTION + '$', FakeResponse(200, {'code': 0, 'msg': 'success'}), apply=True)
+    result = run(fake, name='Tickets')
+    assert [w.method for w in fake.writes] == ['POST'] and len(fake.data_sources) == 1
+    assert result['changed'] is True and result['data_source']['id']
 
 
 def test_an_adopted_create_that_differs_is_patched():
@@ -255,12 +285,12 @@ def test_an_adopted_create_that_differs_is_patched():
     assert result['data_source']['description'] == 'd'
 
 
-def test_ambiguous_creates_give_up_after_the_retry_budget():
+def test_a_persistent_server_error_on_create_is_one_post():
     fake = FakeFeishu()
     fake.fail('POST', COLLECTION + '$', error(500, 1270003, 'call failed'), count=99)
     with pytest.raises(DsopsError, match='1270003'):
         run(fake, name='Tickets')
-    assert len(fake.requests_to('POST')) == 4  # first try + 3 (the retries budget)
+    assert len(fake.requests_to('POST')) == 1
     assert fake.data_sources == {}
 
 

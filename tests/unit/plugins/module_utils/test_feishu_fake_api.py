@@ -37,6 +37,15 @@ MAX_PAGE_SIZE = 50
 
 
 class FakeResponse:
+    """What requests returns, as far as the transport reads it (it streams the body)."""
+
+    def iter_content(self, chunk_size=1):
+        for start in range(0, len(self.content), chunk_size):
+            yield self.content[start:start + chunk_size]
+
+    def close(self):
+        pass
+
     def __init__(self, status, payload=None, headers=None, raw=None):
         self.status_code = status
         self.headers = dict(headers or {})
@@ -115,7 +124,8 @@ class FakeFeishu:
 
     # ----- the requests.Session surface ----------------------------------------------------
 
-    def request(self, method, url, headers=None, data=None, timeout=None, verify=None, allow_redirects=None):
+    def request(self, method, url, headers=None, data=None, timeout=None, verify=None, allow_redirects=None,
+                **kwargs):
         sent = Sent(method, url, headers, data)
         self.log.append(sent)
         fault = self._claim_fault(sent)

@@ -170,6 +170,7 @@ DWS_COMMON = {
     'description': st.one_of(st.sampled_from(['demo', 'Raw event files', 'x' * 257, "a'b"]), small_text()),
     'reboot': st.booleans(),
     'recreate': st.booleans(),
+    'update_password': st.sampled_from(['on_create', 'always', 'sometimes']),
     'wait': st.booleans(),
     'wait_timeout': st.integers(min_value=0, max_value=10 ** 6),
 }
