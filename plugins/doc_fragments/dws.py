@@ -65,7 +65,9 @@ options:
     default: true
   timeout:
     description:
-      - Seconds to wait for each HTTP request.
+      - Seconds to wait for each HTTP request, from 1 to 3600.
+      - After a create whose answer was lost (a timeout, a dropped connection, an HTTP 5xx), the module looks for
+        the new object for as long again (at least 5 and at most 60 seconds) and never sends the create twice.
     type: int
     default: 30
   retries:
@@ -73,8 +75,11 @@ options:
       - How many times a request is repeated after a transient fault (HTTP 429, HTTP 5xx, connection errors and
         timeouts, and C(DWS.0011) "another operation is in progress"), with capped exponential backoff and jitter.
       - Writes are repeated only when the server did not act on them, or when a re-read shows they did not
-        take effect.
-      - V(0) turns retries off.
+        take effect. A create, and a reconfigure with O(ignore:reboot=true), are never repeated after a lost
+        answer: the module re-reads, adopts what it finds, and otherwise fails saying the write may still land.
+      - After an authentication failure (C(APIGW.0301), HTTP 401) no further request is sent: five failed
+        signatures lock the access key for five minutes.
+      - V(0) turns retries off; at most V(100).
     type: int
     default: 5
 notes:

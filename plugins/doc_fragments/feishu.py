@@ -45,7 +45,9 @@ options:
     default: true
   timeout:
     description:
-      - Seconds to wait for each HTTP request.
+      - Seconds to wait for each HTTP request, from 1 to 3600.
+      - After a create whose answer was lost (a timeout, a dropped connection, an HTTP 5xx), the module looks for
+        the new object for as long again (at least 5 and at most 60 seconds) and never sends the create twice.
     type: int
     default: 30
   retries:
@@ -53,7 +55,7 @@ options:
       - How many times a request is repeated after a transient fault (HTTP 429 or code 99991400, HTTP 5xx,
         codes 1270001 and 1270003, connection errors and timeouts), with capped exponential backoff and jitter.
       - A rate-limited request waits the number of seconds Feishu gives in the C(x-ogw-ratelimit-reset) header.
-      - V(0) turns retries off.
+      - V(0) turns retries off; at most V(100).
     type: int
     default: 5
 notes:

@@ -18,7 +18,7 @@ from ansible_collections.dsops.cloud.plugins.module_utils.errors import (
     ConflictError, DsopsError, InputError, after_write)
 from ansible_collections.dsops.cloud.plugins.module_utils.reconcile import Field
 from ansible_collections.dsops.cloud.plugins.module_utils.resource import ResourceAdapter, ensure
-from ansible_collections.dsops.cloud.plugins.module_utils.transport import URL_USERINFO_RE, url_credentials
+from ansible_collections.dsops.cloud.plugins.module_utils.transport import URL_USERINFO_RE
 
 __metaclass__ = type
 
@@ -191,13 +191,6 @@ def sanitize_data_source(obj):
     if clean.get('id') is not None:
         clean['id'] = str(clean['id'])
     return clean
-
-
-def register_url_credentials(register_secret, params):
-    """A user:password@ inside a URL option is a secret: registered, it is masked everywhere, invocation too."""
-    for url in (params.get('icon_url'), (params.get('connector_param') or {}).get('callback_endpoint')):
-        for secret in url_credentials(url):
-            register_secret(secret)
 
 
 def describe(obj):

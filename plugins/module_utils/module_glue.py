@@ -13,7 +13,7 @@ from ansible.module_utils.six import string_types
 
 from ansible_collections.dsops.cloud.plugins.module_utils.errors import DsopsError
 from ansible_collections.dsops.cloud.plugins.module_utils.transport import (
-    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, SecretMask)
+    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, SecretMask, url_credentials)
 
 try:  # the raw task arguments, read the way AnsibleModule reads them
     from ansible.module_utils.basic import _load_params
@@ -34,9 +34,29 @@ def secret_registrar(module):
     Ansible masks the values of ``no_log`` options everywhere in a result; values
     obtained at run time must be added to the same set to get that protection.  The
     no_log options' own values are registered again, so their escaped forms (JSON,
-    repr) are masked too.
+    repr) are masked too; so is a ``user:password@`` in any URL among the options (an
+    icon URL, a callback endpoint, a mistyped base URL), which would otherwise show in
+    ``invocation``.
     """
-    return SecretMask(sink=module.no_log_values.add, values=list(module.no_log_values))
+    secrets = SecretMask(sink=module.no_log_values.add, values=list(module.no_log_values))
+    for text in _strings(module.params):
+        for secret in url_credentials(text):
+            secrets.register(secret)
+    return secrets
+
+
+def _strings(value):
+    """Every string inside an option value (dicts and lists walked)."""
+    if isinstance(value, string_types):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            for text in _strings(item):
+                yield text
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            for text in _strings(item):
+                yield text
 
 
 def run(module, work):

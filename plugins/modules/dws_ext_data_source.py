@@ -82,7 +82,20 @@ options:
       - O(type=MRS) only. Password of O(user_name).
       - Required to create (or re-create) an MRS data source. It cannot be read back, so it is never compared
         and never returned.
+      - Must be a string (a number is taken as text); a dictionary or a list is refused.
+      - See O(update_password) for what happens when the data source already exists.
     type: str
+  update_password:
+    description:
+      - V(on_create) sends O(user_password) only when the data source is created. For an existing data source the
+        password is not applied, and the task warns once that it was given.
+      - V(always) applies O(user_password) to an existing MRS data source by deleting and re-creating it, since
+        the API can neither read nor change a password. It needs O(recreate=true), and reports C(changed) on
+        every run. The deletion drops the data source for a moment.
+      - Follows the C(update_password) convention of other Ansible modules.
+    type: str
+    choices: [on_create, always]
+    default: on_create
   description:
     description:
       - Description, at most 256 characters, without any of the characters C(!<>'=&).
@@ -111,8 +124,12 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for each job. Polling starts after 1 second and backs off up to 15 seconds.
-      - On timeout the task fails with the job ID and its last status; the job may still complete.
+      - Seconds to wait for each job, from 1 to 86400. Polling starts after 1 second and backs off up to 15
+        seconds.
+      - On timeout the task fails with the job ID, its last status and progress; the job may still complete.
+      - A job status of V(SUCCESS) is done; any status containing C(FAIL), C(ERROR), C(STOP) or C(CANCEL) fails
+        the task at once with C(failed_code) and C(failed_detail). C(INIT), C(WAITING), C(RUNNING) and
+        C(DELAY_SCHEDULED) mean running; any other status is taken as running, with a warning.
     type: int
     default: 1800
 extends_documentation_fragment:
@@ -322,6 +339,15 @@ conflicts:
     connect_info:
       current: gaussdb
       desired: analytics
+written:
+  description:
+    - Set when the task failed after a write that the API accepted, or may have accepted (its answer was lost).
+      The task then also reports C(changed=true).
+    - Holds what is known of that write, for example the C(id) of the data source and the C(job_id) (DWS), or
+      C(outcome=unknown) when the answer was lost and the object did not show. A re-run finds and adopts it.
+  returned: when a write was made, or may have been made, before the task failed
+  type: dict
+  sample: {"id": "66666666-7777-8888-9999-000000000000", "job_id": "2c9081c88418ed420184197c8bc80001"}
 error:
   description: The API error that made the task fail.
   returned: on failure, when the API answered with an error

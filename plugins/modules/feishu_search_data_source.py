@@ -307,6 +307,15 @@ diff:
   sample:
     before: {"name": "Tickets", "state": 1}
     after: {"name": "Tickets", "state": 0}
+written:
+  description:
+    - Set when the task failed after a write that the API accepted, or may have accepted (its answer was lost).
+      The task then also reports C(changed=true).
+    - Holds what is known of that write, for example the C(id) of the data source and the C(job_id) (DWS), or
+      C(outcome=unknown) when the answer was lost and the object did not show. A re-run finds and adopts it.
+  returned: when a write was made, or may have been made, before the task failed
+  type: dict
+  sample: {"id": "66666666-7777-8888-9999-000000000000", "job_id": "2c9081c88418ed420184197c8bc80001"}
 error:
   description: Details of a failed Feishu call.
   returned: when Feishu answered with an error
@@ -347,7 +356,7 @@ conflicts:
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu_client import (
     client_from_params, connection_argument_spec)
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu_data_source import (
-    FeishuDataSourceAdapter, ensure_data_source, register_url_credentials, resource_argument_spec)
+    FeishuDataSourceAdapter, ensure_data_source, resource_argument_spec)
 from ansible_collections.dsops.cloud.plugins.module_utils.module_glue import new_module, run, secret_registrar
 
 
@@ -367,9 +376,7 @@ def main():
 
     def work():
         # both constructors validate their options; neither sends a request
-        secrets = secret_registrar(module)
-        register_url_credentials(secrets, module.params)
-        client = client_from_params(module.params, secrets)
+        client = client_from_params(module.params, secret_registrar(module))
         adapter = FeishuDataSourceAdapter(client, module.params)
         return ensure_data_source(adapter, check_mode=module.check_mode, want_diff=module._diff)
 

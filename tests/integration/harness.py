@@ -15,6 +15,8 @@ import shlex
 import subprocess
 import sys
 
+from ansible.module_utils.six.moves.urllib.parse import quote
+
 __metaclass__ = type
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -92,9 +94,24 @@ def audited_kinds(key='kinds'):
 
 
 def secret_forms(secret):
-    """The ways a secret can be written out: as is, and escaped inside JSON (results, -vvvv dumps)."""
-    forms = set([secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]])
+    """The ways a secret can be written out: as is, escaped inside JSON (results, -vvvv dumps) or a Python repr,
+    percent-encoded inside a URL, and cut short (an excerpt that ends inside it shows its start)."""
+    forms = set([secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], repr(secret)[1:-1],
+                 quote(secret, safe='')])
+    forms.add(truncated_form(secret))
     return [form for form in forms if form]
+
+
+# A secret's first characters are looked for on their own (an excerpt cut inside it), when they are enough to
+# tell it from ordinary text; composite values (whole Authorization headers) are covered by their parts.
+TRUNCATION_MIN_SECRET, TRUNCATION_MIN_PREFIX = 20, 12
+COMPOSITE_PREFIXES = ('Bearer ', 'SDK-HMAC-SHA256 ')
+
+
+def truncated_form(secret):
+    if len(secret) < TRUNCATION_MIN_SECRET or secret.startswith(COMPOSITE_PREFIXES):
+        return None
+    return secret[:max(TRUNCATION_MIN_PREFIX, len(secret) // 3)]
 
 
 class SecretLeak(AssertionError):

@@ -15,6 +15,7 @@ import json
 
 import pytest
 import yaml
+from ansible.module_utils.six.moves.urllib.parse import quote
 
 import harness
 from harness import PlaybookRun, PlaybookRunner, SandboxEnv, SecretLeak, audited_kinds
@@ -80,6 +81,23 @@ def test_a_secret_planted_anywhere_is_found(quiet_audit_stats):
         runner.audit(in_results, 'planted', {'DWS_MRS_PASSWORD': unicode_secret})
     runner.audit(clean, 'clean', {'DWS_MRS_PASSWORD': unicode_secret})
     assert harness.AUDIT_STATS['runs'] == runs + 3
+
+
+@pytest.mark.parametrize('form', ['json', 'repr', 'url', 'truncated'])
+def test_a_secret_in_an_escaped_url_embedded_or_truncated_form_is_found(form, quiet_audit_stats):
+    """The forms issue 10 found unmasked: an echo that escapes it, a URL that embeds it, an excerpt that cuts it."""
+    secret = 'Pl4nted"back\\slash-é-secret-0042'
+    shown = {
+        'json': json.dumps({'msg': 'echo: %s' % secret}),  # ensure_ascii: \" \\ \u00e9
+        'repr': 'error: %r' % {'pw': secret},
+        'url': 'GET https://robot:%s@icons.example.com/x.png' % quote(secret, safe=''),
+        'truncated': 'gateway page: ...Authorization: Bearer %s' % secret[:20],
+    }[form]
+    assert secret not in shown  # the raw value is not there: only the other form can be found
+    assert PlaybookRun(0, shown, [], '').leaked([secret]) == [secret]
+    runner = PlaybookRunner(SandboxEnv({}, [secret]), '/nonexistent')
+    with pytest.raises(SecretLeak, match='1 secret'):
+        runner.audit(PlaybookRun(0, '', [], shown), 'planted %s' % form, None)
 
 
 def test_a_real_playbook_that_prints_secrets_is_caught(sandbox, sandbox_env, run_playbook, tmp_path,
