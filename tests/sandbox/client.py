@@ -1,6 +1,6 @@
 """SandboxClient: the /_sandbox/ control API from Python (standard library only).
 
-    client = SandboxClient('http://127.0.0.1:PORT')
+    client = SandboxClient('http://127.0.0.1:PORT')     # or 'https://...', cafile='cert.pem' (--tls-cert)
     client.reset()
     client.inject('rate_limit', count=2, platform='feishu', reset=1)
     client.writes('dws')
@@ -9,12 +9,10 @@ The server must run with --test-mode for these calls to work.
 """
 
 import json
+import ssl
 from urllib.error import HTTPError
 from urllib.parse import urlencode
-from urllib.request import Request, build_opener, ProxyHandler
-
-# Never route loopback control calls through an HTTP proxy from the environment.
-_OPENER = build_opener(ProxyHandler({}))
+from urllib.request import HTTPSHandler, ProxyHandler, Request, build_opener
 
 
 class SandboxControlError(Exception):
@@ -29,10 +27,17 @@ class SandboxControlError(Exception):
 class SandboxClient:
     """Thin wrapper over the sandbox control endpoints."""
 
-    def __init__(self, base_url, timeout=10.0):
+    def __init__(self, base_url, cafile=None, timeout=10.0):
+        """base_url may be https (a sandbox started with --tls-cert); cafile is then the CA to verify it with."""
         self.base_url = base_url.rstrip('/')
+        self.cafile = cafile
         self.timeout = timeout
         self.process = None  # set by the fixture when it owns the server process
+        # Never route loopback control calls through an HTTP proxy from the environment.
+        handlers = [ProxyHandler({})]
+        if self.base_url.startswith('https:'):
+            handlers.append(HTTPSHandler(context=ssl.create_default_context(cafile=cafile)))
+        self._opener = build_opener(*handlers)
 
     def _call(self, method, name, body=None, query=None, wait=0.0):
         url = '%s/_sandbox/%s' % (self.base_url, name)
@@ -41,7 +46,7 @@ class SandboxClient:
         data = None if body is None else json.dumps(body).encode('utf-8')
         request = Request(url, data=data, method=method, headers={'Content-Type': 'application/json'})
         try:
-            with _OPENER.open(request, timeout=self.timeout + wait) as response:
+            with self._opener.open(request, timeout=self.timeout + wait) as response:
                 return json.loads(response.read().decode('utf-8'))
         except HTTPError as error:
             raise SandboxControlError(error.code, error.read().decode('utf-8', 'replace')) from error

@@ -7,6 +7,7 @@ is asked anything ("settled" lazily), so the emulator needs no background work.
 """
 
 import copy
+import math
 import re
 import time
 import uuid
@@ -77,6 +78,9 @@ class Job:
         self.cluster_id = cluster_id
         self.ds_id = ds_id
         self.begin = begin
+        # When the INIT -> RUNNING -> outcome timeline starts: later than begin while a job_status fault holds it.
+        self.start = begin
+        self.held_status = None
         self.duration = duration
         self.outcome = 'SUCCESS'
         self.failed_code = ''
@@ -97,35 +101,44 @@ class Job:
         elif fault.kind == 'job_stop':
             self.outcome = 'STOP'
             self.failed_detail = 'sandbox: the job was stopped'
+        elif fault.kind == 'job_status':
+            self.held_status = fault.params['status']
+            hold = fault.params['hold']
+            self.start = self.begin + (math.inf if hold is None else hold)
         else:
             self.outcome = 'HANG'
 
     def is_due(self, now):
         """A job reaches its terminal state once its duration has elapsed (never, when hanging)."""
-        return self.outcome != 'HANG' and now - self.begin >= self.duration
+        return self.outcome != 'HANG' and now - self.start >= self.duration
+
+    def is_finished(self, now):
+        return self.settled or self.is_due(now)
 
     def status_at(self, now):
         """(status, progress) at time `now`."""
-        if self.settled or self.is_due(now):
+        if self.is_finished(now):
             return self.outcome, '100%'
+        if self.held_status is not None and now < self.start:
+            return self.held_status, '0%'
         if self.duration <= 0:
             return 'RUNNING', '50%'  # only a hanging job gets here
-        elapsed = now - self.begin
+        elapsed = now - self.start
         if elapsed < self.duration * INIT_FRACTION:
             return 'INIT', '0%'
         return 'RUNNING', '%d%%' % max(1, min(99, int(elapsed * 100 / self.duration)))
 
     def render(self, now):
         status, progress = self.status_at(now)
-        terminal = status in ('SUCCESS', 'FAIL', 'STOP')
+        finished = self.is_finished(now)
         return {
             'job_id': self.job_id,
             'job_name': JOB_NAMES[self.action],
             'begin_time': format_time(self.begin),
-            'end_time': format_time(self.begin + self.duration) if terminal else '',
+            'end_time': format_time(self.start + self.duration) if finished else '',
             'status': status,
-            'failed_code': self.failed_code if terminal else '',
-            'failed_detail': self.failed_detail if terminal else '',
+            'failed_code': self.failed_code if finished else '',
+            'failed_detail': self.failed_detail if finished else '',
             'progress': progress,
         }
 
@@ -215,6 +228,12 @@ class DwsEmulator:
     """State and handlers for /v1.0/... (ext-data-sources and jobs)."""
 
     platform = 'dws'
+    # The bodies of the oversized and echo faults (sandbox_faults builds them).
+    OVERSIZED_ENVELOPE = ('{"data_sources":[],"count":0,"padding":"', '"}')
+
+    @staticmethod
+    def echo_payload(message):
+        return {'error_code': 'DWS.0001', 'error_msg': message}
 
     def __init__(self, config, settings):
         self.settings = settings
@@ -301,7 +320,7 @@ class DwsEmulator:
         for job in self.jobs.values():
             if not job.settled and job.is_due(now):
                 job.settled = True
-                self._apply_job_outcome(job, job.begin + job.duration)
+                self._apply_job_outcome(job, job.start + job.duration)
 
     def _apply_job_outcome(self, job, end):
         cluster = self.clusters[(job.project_id, job.cluster_id)]

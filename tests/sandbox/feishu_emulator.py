@@ -121,6 +121,12 @@ class FeishuEmulator:
     """State and handlers for /open-apis/... (token and search/v2/data_sources)."""
 
     platform = 'feishu'
+    # The bodies of the oversized and echo faults (sandbox_faults builds them).
+    OVERSIZED_ENVELOPE = ('{"code":0,"msg":"success","data":{"has_more":false,"page_token":"","items":[],"padding":"', '"}}')
+
+    @staticmethod
+    def echo_payload(message):
+        return {'code': 1270002, 'msg': message}
 
     def __init__(self, config, settings):
         self.settings = settings
@@ -356,16 +362,31 @@ class FeishuEmulator:
 
     def _list(self, call):
         query = call.request.query
+        return self._list_answer(query, query.get('page_token', [''])[0])
+
+    def first_page(self, call, endless_token=None):
+        """The first page for this call's page_size and view, whatever page_token it carries.
+
+        For the endless_pages fault: with endless_token the answer claims more items follow behind that token,
+        and a token it handed out (once the fault is spent) starts the walk again instead of failing.
+        """
+        try:
+            return self._list_answer(call.request.query, '', endless_token)
+        except FeishuError as error:
+            return self.error_response(call, error)
+
+    def _list_answer(self, query, page_token, endless_token=None):
         basic = self._view(query)
         page_size = self._page_size(query)
-        after = self._decode_page_token(query.get('page_token', [''])[0])
+        after = self._decode_page_token(page_token)
         remaining = [record for record in self.data_sources.values() if record['_seq'] > after]
         page = remaining[:page_size]
         has_more = len(remaining) > page_size
+        next_token = self._encode_page_token(page[-1]['_seq']) if has_more else ''
         return self._ok({
             'items': [self.render(record, basic) for record in page],
-            'has_more': has_more,
-            'page_token': self._encode_page_token(page[-1]['_seq']) if has_more else '',
+            'has_more': has_more or endless_token is not None,
+            'page_token': endless_token or next_token,
         })
 
     @staticmethod

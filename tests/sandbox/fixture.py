@@ -10,6 +10,10 @@ In a conftest.py:
     sandbox = clean_sandbox_fixture('sandbox', 'sandbox_server')  # per-test, reset() first
 
 Outside pytest, `with run_sandbox() as client:` does the same job.
+
+HTTPS: make a certificate with make_self_signed_cert(directory) and pass
+('--tls-cert', cert, '--tls-key', key) as extra_args; the client then uses
+https://127.0.0.1:PORT and trusts that certificate.
 """
 
 import contextlib
@@ -32,6 +36,32 @@ STOP_GRACE_SECONDS = 5.0
 
 class SandboxStartupError(RuntimeError):
     """The server did not write its port file in time (or died first)."""
+
+
+def make_self_signed_cert(directory):
+    """Write a self-signed certificate for 127.0.0.1 (valid 2 days) and its key; return (cert_path, key_path).
+
+    The certificate is its own CA: give it as cafile to whatever talks to the sandbox.
+    """
+    cert_path = os.path.join(directory, 'sandbox-cert.pem')
+    key_path = os.path.join(directory, 'sandbox-key.pem')
+    command = ['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
+               '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key_path, '-out', cert_path]
+    result = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    if result.returncode != 0:
+        raise RuntimeError('openssl could not make a certificate:\n%s' % result.stderr.decode('utf-8', 'replace'))
+    return cert_path, key_path
+
+
+def _option_value(args, name):
+    """The value following `name` in a command line (either `name value` or `name=value`), or None."""
+    args = list(args)
+    for index, arg in enumerate(args):
+        if arg == name and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith(name + '='):
+            return arg[len(name) + 1:]
+    return None
 
 
 def _read_text(path):
@@ -88,7 +118,9 @@ def run_sandbox(extra_args=(), test_mode=True, config=None, timeout=STARTUP_TIME
         with open(stderr_path, 'wb') as stderr, open(os.devnull, 'wb') as stdout:
             process = subprocess.Popen(command, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL)
         port = _wait_for_port(process, port_file, stderr_path, timeout)
-        client = SandboxClient('http://127.0.0.1:%d' % port)
+        # The port file is written once the socket listens (with TLS: once the certificate is loaded).
+        cert = _option_value(extra_args, '--tls-cert')
+        client = SandboxClient('%s://127.0.0.1:%d' % ('https' if cert else 'http', port), cafile=cert)
         client.process = process
         yield client
     finally:

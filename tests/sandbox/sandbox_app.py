@@ -1,10 +1,12 @@
 """The sandbox application: dispatch to the emulators, faults, request log, control API.
 
 The HTTP server hands every request to SandboxApp.handle() and writes back the
-Response.  All state lives behind one lock; only a "slow" fault sleeps outside it.
+Response.  All state lives behind one lock; the "slow" and "answer_late" faults
+sleep outside it, and a deferred act_then_answer action takes it when its time comes.
 """
 
 import copy
+import itertools
 import json
 import os
 import threading
@@ -12,7 +14,7 @@ import time
 
 from dws_emulator import DwsEmulator
 from feishu_emulator import FeishuEmulator
-from sandbox_faults import SHORT_CIRCUIT_KINDS, FaultRegistry, FaultSpecError
+from sandbox_faults import SHORT_CIRCUIT_KINDS, FaultRegistry, FaultSpecError, echo_response, oversized_response
 from sandbox_http import Response, json_response, text_response
 
 DEFAULT_CONFIG_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'default_config.json')
@@ -101,6 +103,8 @@ def secrets_in_request(request):
 
 def secrets_in_response(response):
     """Tokens the sandbox minted (the token call's response)."""
+    if b'tenant_access_token' not in response.body:
+        return set()  # a cheap scan first: an oversized fault's body is up to 256 MiB of JSON
     try:
         parsed = json.loads(response.body.decode('utf-8')) if response.body else None
     except ValueError:
@@ -117,6 +121,25 @@ def platform_of(path):
     return None
 
 
+def page_answer(params):
+    """The non-API answer (status, body, content_type) of a malformed or act_then_answer fault."""
+    return text_response(params['status'], params['body'], params['content_type'])
+
+
+def fault_answer(emulator, call, fault):
+    """The answer of a short-circuiting fault (the emulator gives the platform-shaped ones)."""
+    params = fault.params
+    if fault.kind == 'drop':
+        return Response(0, drop=True)
+    if fault.kind == 'malformed':
+        return page_answer(params)
+    if fault.kind == 'oversized':
+        return oversized_response(emulator.OVERSIZED_ENVELOPE, params['size'])
+    if fault.kind == 'echo':
+        return echo_response(call.request, params, emulator.echo_payload)
+    return emulator.fault_response(call, fault)
+
+
 class Call:
     """What an emulator needs to answer one request."""
 
@@ -127,6 +150,10 @@ class Call:
         self.params = params
         self.now = now
         self.trace_id = trace_id
+
+    def at(self, now):
+        """The same call served at another time (a deferred act_then_answer action)."""
+        return Call(self.request, self.platform, self.op, self.params, now, self.trace_id)
 
 
 class SandboxApp:
@@ -143,11 +170,16 @@ class SandboxApp:
         self.settings = dict(self.initial_settings)
         self.lock = threading.RLock()
         self.idle = threading.Condition(self.lock)
-        self.in_flight = 0  # API requests received and not yet answered (a slow fault holds one for seconds)
+        # API requests received and not yet answered (a slow fault holds one for seconds), plus the deferred
+        # act_then_answer actions not yet applied: a test waits for both before it reads the state.
+        self.in_flight = 0
+        self.deferred = {}  # id -> threading.Timer of a deferred act_then_answer action
+        self.deferred_ids = itertools.count(1)
         self.faults = FaultRegistry()
         self.log = []
         self.log_seq = 0
         self.seen_secrets = set()
+        self.tls_failures = 0  # handshakes that failed: a client refusing the certificate
         self.emulators = {'dws': DwsEmulator(config, self.settings), 'feishu': FeishuEmulator(config, self.settings)}
 
     # ----- API traffic -----------------------------------------------------------------------------------------
@@ -167,14 +199,14 @@ class SandboxApp:
             return self._handle_api(request)
         finally:
             with self.lock:
-                self.in_flight -= 1
-                self.idle.notify_all()
+                self._done_in_flight(1)
 
     def _wait_idle(self, request):
         """Answer once no API request is in flight, or after ?timeout= seconds (default 10).
 
         A client that gave up on a slow request leaves it running here; a test that reads the log or
-        resets the sandbox before it ends would miss its entry or see it land in the next case.
+        resets the sandbox before it ends would miss its entry or see it land in the next case.  A deferred
+        act_then_answer action counts too: it changes the state after its answer was sent.
         """
         try:
             timeout = float(request.query.get('timeout', ['10'])[0])
@@ -194,37 +226,101 @@ class SandboxApp:
         if emulator is not None:
             with self.lock:
                 fault = self.faults.claim_request_fault(platform, request.method, request.path, op)
-        if fault is not None and fault.kind == 'slow':
-            time.sleep(fault.params['delay'])  # outside the lock: other requests keep flowing
+        self._pause(fault, 'slow')
         with self.lock:
             call = Call(request, platform, op, params, self.clock(), emulator.new_trace_id() if emulator else None)
             response, auth_ok = self._respond(emulator, call, fault)
+            # Logged now, though answer_late still holds the answer: the log's order is the order requests were acted on
+            # (a deferred act_then_answer, whose answer goes first, is logged with it).
             self._record(call, response, fault, auth_ok)
+        self._pause(fault, 'answer_late')
         return response
+
+    @staticmethod
+    def _pause(fault, kind):
+        """Sleep for a fault of `kind` (slow: before acting; answer_late: after acting, before answering).
+
+        Called without the lock, so other requests keep flowing meanwhile.
+        """
+        if fault is not None and fault.kind == kind:
+            time.sleep(fault.params['delay'])
 
     def _respond(self, emulator, call, fault):
         if emulator is None:
             return text_response(404, 'not found'), False
+        if fault is not None and fault.kind == 'act_then_answer':
+            response, auth_ok = self._act_then_answer(emulator, call, fault)
+        else:
+            response, auth_ok = self._emulate(emulator, call, fault)
+        if not response.drop:
+            emulator.stamp(call, response)
+        return response, auth_ok
+
+    def _emulate(self, emulator, call, fault):
+        """Authenticate and serve the call, as the emulator and the fault say: (response, auth_ok)."""
         if fault is not None and fault.kind == 'token_expired':
             emulator.expire_all_tokens(call.now)
         auth_ok, reason = emulator.authenticate(call)
         response = self._short_circuit(emulator, call, fault, auth_ok, reason)
         if response is None:
-            request = call.request
-            response = emulator.handle(call, lambda: self.faults.claim_job_fault(request.method, request.path, call.op))
-        if not response.drop:
-            emulator.stamp(call, response)
+            response = self._serve(emulator, call, fault)
         return response, auth_ok
+
+    def _serve(self, emulator, call, fault):
+        """The emulator's answer, once no short-circuit applies (an endless_pages fault answers here: auth still counts)."""
+        if fault is not None and fault.kind == 'endless_pages':
+            return emulator.first_page(call, self.faults.mint_endless_token(fault))
+        if call.op == 'feishu.list' and self.faults.is_endless_token(call.request.query.get('page_token', [''])[0]):
+            return emulator.first_page(call)  # a spent endless_pages fault's token: the walk starts again
+        request = call.request
+        return emulator.handle(call, lambda: self.faults.claim_job_fault(request.method, request.path, call.op))
+
+    def _act_then_answer(self, emulator, call, fault):
+        """Perform the request (now, or act_after seconds later) but answer with the fault's page at once.
+
+        auth_ok is the authentication as of the answer, for the log.
+        """
+        act_after = fault.params['act_after']
+        if not act_after:
+            return page_answer(fault.params), self._emulate(emulator, call, None)[1]
+        self._defer(act_after, lambda: self._emulate(emulator, call.at(self.clock()), None))
+        return page_answer(fault.params), emulator.authenticate(call)[0]
+
+    def _defer(self, delay, action):
+        """Run action() under the lock `delay` seconds from now; in flight until then, cancelled by a reset."""
+        key = next(self.deferred_ids)
+        timer = threading.Timer(delay, self._run_deferred, (key, action))
+        timer.daemon = True  # a pending action must not keep a stopping server alive
+        self.deferred[key] = timer
+        self.in_flight += 1
+        timer.start()
+
+    def _run_deferred(self, key, action):
+        with self.lock:
+            if self.deferred.pop(key, None) is None:
+                return  # a reset cancelled it while this timer waited for the lock
+            try:
+                action()
+            finally:
+                self._done_in_flight(1)
+
+    def _cancel_deferred(self):
+        for timer in self.deferred.values():
+            timer.cancel()
+        count = len(self.deferred)
+        self.deferred = {}
+        self._done_in_flight(count)
+
+    def _done_in_flight(self, count):
+        """Called under the lock when `count` requests or deferred actions are finished."""
+        self.in_flight -= count
+        self.idle.notify_all()
 
     @staticmethod
     def _short_circuit(emulator, call, fault, auth_ok, reason):
         """A response that pre-empts the emulator's handler (fault, unknown route, failed auth), or None."""
         if fault is not None and fault.kind in SHORT_CIRCUIT_KINDS:
-            if fault.kind == 'drop':
-                return Response(0, drop=True)
-            if fault.kind == 'malformed':
-                return text_response(fault.params['status'], fault.params['body'], fault.params['content_type'])
-            return emulator.fault_response(call, fault)
+            return fault_answer(emulator, call, fault)
         if call.op.endswith('.unknown'):
             return emulator.not_found_route(call)
         if not auth_ok:
@@ -325,14 +421,22 @@ class SandboxApp:
             'dws': self.emulators['dws'].snapshot(now),
             'feishu': self.emulators['feishu'].snapshot(now),
             'settings': dict(self.settings),
+            'tls_failures': self.tls_failures,
         }
+
+    def count_tls_failure(self):
+        """A TLS handshake that failed (a client refusing the certificate): it never became a request."""
+        with self.lock:
+            self.tls_failures += 1
 
     def _control_get_config(self, request, body):
         return self.credentials_summary()
 
     def reset(self):
-        """Back to the config seed: state, settings, tokens, faults and log."""
+        """Back to the config seed: state, settings, tokens, faults and log; deferred actions are dropped."""
+        self._cancel_deferred()
         self.faults.clear()
+        self.tls_failures = 0
         self.log = []
         self.seen_secrets = set()
         self.settings.clear()

@@ -1,6 +1,6 @@
 """Local emulator of the DWS ext-data-sources and Feishu Search v2 data-source APIs.
 
-Run:  python3 tests/sandbox/server.py [--port 0] [--port-file PATH] [--test-mode] ...
+Run:  python3 tests/sandbox/server.py [--port 0] [--port-file PATH] [--test-mode] [--tls-cert C --tls-key K] ...
 DWS is served under /v1.0/..., Feishu under /open-apis/..., and (with --test-mode
 only) the control API under /_sandbox/.  See README.md beside this file.
 """
@@ -8,6 +8,7 @@ only) the control API under /_sandbox/.  See README.md beside this file.
 import argparse
 import os
 import signal
+import ssl
 import sys
 import threading
 import traceback
@@ -34,7 +35,28 @@ def parse_args(argv=None):
     parser.add_argument('--parent-pid', type=int,
                         help='stop when this process (the one starting the sandbox) ends; the test fixture and the '
                              'demo pass their own pid')
-    return parser.parse_args(argv)
+    parser.add_argument('--tls-cert', help='serve HTTPS with this PEM certificate (needs --tls-key)')
+    parser.add_argument('--tls-key', help='the PEM private key of --tls-cert')
+    args = parser.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error('--tls-cert and --tls-key go together')
+    return args
+
+
+class SandboxHTTPServer(ThreadingHTTPServer):
+    """One thread per connection; with TLS, the handshake runs on that thread too."""
+
+    daemon_threads = True
+    app = None
+
+    def handle_error(self, request, client_address):
+        # A client refusing our certificate (or speaking plain HTTP to HTTPS) is a client-side outcome,
+        # often the one a test wants: no traceback for it, but counted, so a test can tell one attempt from retries.
+        error = sys.exc_info()[1]
+        if isinstance(error, ssl.SSLError) and self.app is not None:
+            self.app.count_tls_failure()
+        if not isinstance(error, (ssl.SSLError, ConnectionError)):
+            super().handle_error(request, client_address)
 
 
 class SandboxRequestHandler(BaseHTTPRequestHandler):
@@ -129,11 +151,22 @@ def build_server(args):
     overrides = {key: value for key, value in cli_settings if value is not None}
     app = SandboxApp(config, overrides, test_mode=args.test_mode)
     handler = type('BoundSandboxHandler', (SandboxRequestHandler,), {'app': app, 'verbose': args.verbose})
-    server = ThreadingHTTPServer((args.host, args.port), handler)
-    server.daemon_threads = True
+    context = tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None  # an unusable certificate binds nothing
+    server = SandboxHTTPServer((args.host, args.port), handler)
+    server.app = app
+    if context is not None:
+        # Every accepted connection is then a TLS one.  Its handshake runs on the connection's own thread: done
+        # in accept(), one client that connects and stays silent would stall the whole server.
+        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
     host = args.host if ':' not in args.host else '[%s]' % args.host
-    app.base_url = 'http://%s:%d' % (host, server.server_address[1])
+    app.base_url = '%s://%s:%d' % ('https' if context is not None else 'http', host, server.server_address[1])
     return app, server
+
+
+def tls_context(cert_path, key_path):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    return context
 
 
 def serve_until_signalled(server, parent_pid=None):

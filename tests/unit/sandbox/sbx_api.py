@@ -5,6 +5,7 @@ http.client is used (not urllib) so the tests control every header and byte sent
 
 import http.client
 import json
+import ssl
 import time
 from urllib.parse import urlencode, urlsplit
 
@@ -29,10 +30,17 @@ class Result:
         return 'Result(%s, %r)' % (self.status, self.body[:300])
 
 
-def http_call(base_url, method, path_and_query, body=None, headers=None, timeout=10):
-    """Send exactly these headers and body bytes (plus Host/Content-Length) and return a Result."""
+def http_call(base_url, method, path_and_query, body=None, headers=None, timeout=10, cafile=None):
+    """Send exactly these headers and body bytes (plus Host/Content-Length) and return a Result.
+
+    An https base_url (a sandbox started with --tls-cert) is verified against cafile.
+    """
     parts = urlsplit(base_url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    if parts.scheme == 'https':
+        context = ssl.create_default_context(cafile=cafile)
+        connection = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout, context=context)
+    else:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     if isinstance(body, (dict, list)):
         body = json.dumps(body)
     if isinstance(body, str):

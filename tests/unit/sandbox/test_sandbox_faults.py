@@ -8,6 +8,7 @@ import pytest
 from client import SandboxControlError
 from fixture import clean_sandbox_fixture, sandbox_fixture
 from sandbox_app import load_config
+from sandbox_faults import DEFAULT_GATEWAY_PAGE
 from sbx_api import DwsApi, FeishuApi, obs_body
 
 COUNT = 2
@@ -70,6 +71,15 @@ def is_dropped(result, elapsed):
     return isinstance(result, Exception)
 
 
+def is_endless_page(result, elapsed):
+    data = result.json['data']
+    return result.status == 200 and data['has_more'] is True and data['page_token'].startswith('sbx-endless-')
+
+
+def is_oversized(result, elapsed):
+    return result.status == 200 and len(result.body) >= 4096 and b'"padding":"xxxx' in result.body
+
+
 def feishu_list(dws, feishu):
     return feishu.list()
 
@@ -94,6 +104,14 @@ REQUEST_FAULTS = [
     ('drop', {'platform': 'feishu'}, feishu_list, is_dropped),
     ('drop', {'platform': 'dws'}, dws_list, is_dropped),
     ('token_expired', {}, feishu_list, feishu_error(400, 99991663)),
+    ('act_then_answer', {'platform': 'feishu', 'status': 504}, feishu_list, lambda result, elapsed: result.status == 504),
+    ('act_then_answer', {'platform': 'dws'}, dws_list, lambda result, elapsed: result.status == 502 and b'Bad Gateway' in result.body),
+    ('answer_late', {'delay': 0.15, 'platform': 'feishu'}, feishu_list, lambda result, elapsed: elapsed >= 0.15 and result.status == 200),
+    ('endless_pages', {}, feishu_list, is_endless_page),
+    ('oversized', {'platform': 'feishu', 'size': 4096}, feishu_list, is_oversized),
+    ('oversized', {'platform': 'dws', 'size': 4096}, dws_list, is_oversized),
+    ('echo', {'platform': 'feishu'}, feishu_list, feishu_error(400, 1270002)),
+    ('echo', {'platform': 'dws', 'status': 503}, dws_list, dws_error(503, 'DWS.0001')),
 ]
 
 
@@ -116,11 +134,14 @@ def test_request_fault_fires_exactly_n_times(apis, kind, params, request_fn, is_
     assert logged == [kind] * COUNT + [None]
 
 
-@pytest.mark.parametrize('kind, status', [('job_fail', 'FAIL'), ('job_stop', 'STOP'), ('job_hang', 'RUNNING')])
-def test_job_fault_fires_on_exactly_n_jobs(apis, kind, status):
+JOB_FAULTS = [('job_fail', {}, 'FAIL'), ('job_stop', {}, 'STOP'), ('job_hang', {}, 'RUNNING'), ('job_status', {'status': 'QUEUED'}, 'QUEUED')]
+
+
+@pytest.mark.parametrize('kind, params, status', JOB_FAULTS, ids=[case[0] for case in JOB_FAULTS])
+def test_job_fault_fires_on_exactly_n_jobs(apis, kind, params, status):
     sandbox, dws = apis[:2]
     clusters = sandbox.credentials()['dws']['cluster_ids']
-    sandbox.inject(kind, count=COUNT)
+    sandbox.inject(kind, count=COUNT, **params)
     jobs = [dws.create(obs_body('src'), cluster_id=cluster).json['job_id'] for cluster in clusters]
     assert [dws.wait_job(job_id, timeout=0.2)['status'] for job_id in jobs] == [status] * COUNT + ['SUCCESS']
     assert sandbox.faults()['retired'][0]['fired'] == COUNT
@@ -156,6 +177,7 @@ SHORT_CIRCUITS = [
     ('rate_limit', 'feishu.delete', delete_feishu), ('malformed', 'feishu.patch', patch_feishu),
     ('drop', 'dws.create', create_dws), ('dws_conflict', 'dws.update', update_dws),
     ('http_error', 'dws.delete', delete_dws), ('rate_limit', 'dws.create', create_dws), ('malformed', 'dws.update', update_dws),
+    ('echo', 'feishu.create', create_feishu), ('echo', 'dws.delete', delete_dws),
 ]
 
 
@@ -203,12 +225,31 @@ def test_faults_are_listed_and_cleared(apis):
 @pytest.mark.parametrize('kind, params', [
     ('explode', {}), ('slow', {'delay': -1}), ('slow', {'colour': 'red'}), ('feishu_code', {}), ('feishu_code', {'code': 1, 'platform': 'dws'}),
     ('http_error', {'status': 200}), ('http_error', {'path': '('}), ('drop', {'platform': 'ftp'}),
+    ('act_then_answer', {'status': 99}), ('act_then_answer', {'act_after': 121}), ('act_then_answer', {'body': 5}),
+    ('answer_late', {'delay': 'soon'}), ('answer_late', {'delay': True}), ('endless_pages', {'platform': 'dws'}),
+    ('endless_pages', {'page_size': 2}), ('oversized', {'size': 0}), ('oversized', {'size': 268435457}),
+    ('oversized', {'size': 1.5}), ('echo', {'format': 'xml'}), ('echo', {'pad': 100001}), ('echo', {'status': 200}),
+    ('job_status', {}), ('job_status', {'status': 5}), ('job_status', {'status': 'QUEUED', 'hold': 86401}),
+    ('job_status', {'status': 'QUEUED', 'platform': 'feishu'}),
 ])
 def test_invalid_fault_specs_are_refused(apis, kind, params):
     sandbox = apis[0]
     with pytest.raises(SandboxControlError) as raised:
         sandbox.inject(kind, **params)
     assert raised.value.status == 400
+
+
+def test_declared_parameters_show_their_defaults(apis):
+    sandbox = apis[0]
+    assert sandbox.inject('act_then_answer')['params'] == {
+        'status': 502, 'body': DEFAULT_GATEWAY_PAGE, 'content_type': 'text/html', 'act_after': 0}
+    assert sandbox.inject('act_then_answer', status=504)['params']['body'].count('504 Gateway Time-out') == 2
+    assert sandbox.inject('answer_late')['params'] == {'delay': 1.0}
+    assert sandbox.inject('oversized')['params'] == {'size': 20971520}
+    assert sandbox.inject('echo')['params'] == {'status': 400, 'format': 'json', 'pad': 0}
+    declared = sandbox.inject('job_status', status='QUEUED')
+    assert declared['params'] == {'status': 'QUEUED', 'hold': None} and declared['match']['platform'] == 'dws'
+    assert sandbox.inject('endless_pages')['match']['platform'] == 'feishu'
 
 
 def test_zero_count_is_refused(apis):

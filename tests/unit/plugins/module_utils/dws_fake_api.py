@@ -92,6 +92,8 @@ class FakeDws:
         self.job_polls = job_polls          # RUNNING answers before the terminal status
         self.job_outcome = 'SUCCESS'        # terminal status of the next jobs
         self.job_failed = ('', '')
+        self.job_statuses = None            # a list: the status of each poll of the next jobs, the last repeated
+        self.type_reported = True           # False: listed items carry "type": "" (the type filter still works)
         self.status_format = status_format
         self.credentials = {AK: Credential(SK, security_token)}
         self.auth_token = auth_token
@@ -193,6 +195,8 @@ class FakeDws:
 
     def _render(self, record):
         view = dict(record)
+        if not self.type_reported:
+            view['type'] = ''
         if self.status_format == 'code':
             view['configure_status'] = CODES.get(view['configure_status'], view['configure_status'])
             view['status'] = CODES.get(view['status'], view['status'])
@@ -225,7 +229,7 @@ class FakeDws:
     def _start_job(self, action, ds_id, changes):
         job_id = uuid.uuid4().hex
         self.jobs[job_id] = {'action': action, 'ds_id': ds_id, 'changes': changes, 'polls': 0,
-                             'outcome': self.job_outcome, 'failed': self.job_failed}
+                             'outcome': self.job_outcome, 'failed': self.job_failed, 'statuses': self.job_statuses}
         if action == 'delete':
             self.sources[ds_id]['configure_status'] = 'DELETING'
         return FakeResponse(200, {'job_id': job_id, 'data_source_id': ds_id})
@@ -235,7 +239,10 @@ class FakeDws:
         if job is None:
             return FakeResponse(404, {'error_code': 'DWS.0015', 'error_msg': 'no such job'})
         job['polls'] += 1
-        status = 'RUNNING' if job['polls'] <= self.job_polls else job['outcome']
+        if job['statuses']:
+            status = job['statuses'][min(job['polls'], len(job['statuses'])) - 1]
+        else:
+            status = 'RUNNING' if job['polls'] <= self.job_polls else job['outcome']
         if status == 'SUCCESS' and not job.get('applied'):
             job['applied'] = True
             record = self.sources.get(job['ds_id'])
@@ -247,7 +254,7 @@ class FakeDws:
         failed = job['failed'] if status not in ('RUNNING', 'SUCCESS') else ('', '')
         return FakeResponse(200, {'job_id': job_id, 'job_name': job['action'] + 'ExtDataSourceJob',
                                   'status': status, 'failed_code': failed[0], 'failed_detail': failed[1],
-                                  'progress': '100%' if status != 'RUNNING' else '50%',
+                                  'progress': '100%' if status in ('SUCCESS', job['outcome']) else '50%',
                                   'begin_time': '2024-01-01T00:00:00', 'end_time': ''})
 
 

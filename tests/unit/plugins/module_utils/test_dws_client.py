@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 import json
 
 import pytest
+import requests
 
 from ansible_collections.dsops.cloud.plugins.module_utils import dws_client
 from ansible_collections.dsops.cloud.plugins.module_utils.dws_client import (
@@ -415,3 +416,160 @@ def test_json_serialisation_matches_the_sdk_separators():
     assert DwsClient._serialise({'reconfigure': {'reboot': False, 'agency': 'a'}}) == \
         json.dumps({'reconfigure': {'reboot': False, 'agency': 'a'}}).encode('utf-8')
     assert DwsClient._serialise(None) is None
+
+
+# ----- issue 10: credentials in the endpoint, bounded and honest reading, auth refusal, job statuses ------------
+
+def test_an_endpoint_with_user_info_is_refused_without_showing_it():
+    with pytest.raises(InputError) as failure:
+        resolve_endpoint('https://dwsadmin:hunter22@dws.example.com', 'cn-north-4')
+    text = str(failure.value)
+    assert text.startswith('endpoint ') and 'user name or password' in text
+    assert 'hunter22' not in text and 'dwsadmin' not in text
+
+
+def test_a_certificate_error_is_one_request_however_many_retries():
+    fake = FakeDws()
+    fake.inject('GET', None, count=10, exc=requests.exceptions.SSLError('certificate verify failed'))
+    client = make_client(fake, retries=5)
+    with pytest.raises(TransportError) as failure:
+        client.list_data_sources(CLUSTER, 'OBS')
+    assert failure.value.transient is False and 'validate_certs' in str(failure.value)
+    assert len(fake.log) == 1 and client.test_clock.sleeps == []
+
+
+def test_an_oversized_answer_is_one_request_however_many_retries():
+    fake = FakeDws()
+    fake.inject('GET', None, count=10, status=200, raw=b'{"data_sources": [' + b' ' * (3 * 1024 * 1024) + b']}')
+    client = make_client(fake, retries=5)
+    client.transport.max_body = 1024 * 1024
+    with pytest.raises(TransportError, match='larger than 1 MB'):
+        client.list_data_sources(CLUSTER, 'OBS')
+    assert len(fake.log) == 1
+
+
+def test_a_listing_after_a_byte_order_mark_is_read():
+    fake = FakeDws()
+    body = b'\xef\xbb\xbf' + json.dumps({'data_sources': [{'id': 'x1', 'name': 'n1', 'type': 'OBS'}]}).encode()
+    fake.inject('GET', None, status=200, raw=body)
+    client = make_client(fake, retries=0)
+    assert client.list_data_sources(CLUSTER, 'OBS') == [{'id': 'x1', 'name': 'n1', 'type': 'OBS'}]
+    assert len(fake.log) == 1
+
+
+@pytest.mark.parametrize('body', [{'error_code': 'DWS.0001', 'error_msg': 'x'}, {}, {'data_sources': None},
+                                  {'data_sources': {'id': 'x1'}}])
+def test_a_200_listing_without_a_data_sources_list_is_an_error_not_an_empty_cluster(body):
+    fake = FakeDws()
+    fake.inject('GET', None, status=200, body=body)
+    with pytest.raises(ApiError, match='no data_sources list') as failure:
+        make_client(fake).list_data_sources(CLUSTER, 'OBS')
+    if body.get('error_code'):
+        assert 'DWS.0001' in str(failure.value) and failure.value.code == 'DWS.0001'
+    assert len(fake.log) == 1
+
+
+def test_a_listed_item_with_an_empty_type_has_the_type_of_the_listing():
+    fake = FakeDws()
+    fake.seed({'id': 'x1', 'name': 'n1', 'type': 'OBS', 'user_name': 'abc'})
+    fake.type_reported = False
+    assert fake._render(fake.sources['x1'])['type'] == ''  # what the fake lists
+    items = make_client(fake).list_data_sources(CLUSTER, 'OBS')
+    assert [(item['id'], item['type']) for item in items] == [('x1', 'OBS')]
+    fake.inject('GET', None, status=200, body={'data_sources': [{'id': 'x2', 'name': 'n2', 'type': None},
+                                                                {'id': 'x3', 'name': 'n3'}, 'not an item']})
+    items = make_client(fake).list_data_sources(CLUSTER, 'MRS')
+    assert [(item['id'], item['type']) for item in items] == [('x2', 'MRS'), ('x3', 'MRS')]
+
+
+def test_after_an_authentication_failure_nothing_more_is_sent():
+    fake = FakeDws()
+    client = make_client(fake, access_key=AK, secret_key='wrong-secret-key-123')
+    with pytest.raises(ApiError) as first:
+        client.list_data_sources(CLUSTER, 'OBS')
+    assert first.value.http_status == 401 and len(fake.log) == 1
+    for call in (lambda: client.list_data_sources(CLUSTER, 'MRS'),
+                 lambda: client.create_data_source(CLUSTER, {'type': 'OBS', 'data_source_name': 'n1'}),
+                 lambda: client.delete_data_source(CLUSTER, 'x1'),
+                 lambda: client.get_job('j1')):
+        with pytest.raises(ApiError) as again:
+            call()
+        assert again.value is first.value
+    assert len(fake.log) == 1  # five failed signatures lock the key: no second one
+
+
+def test_an_apigw_0301_code_without_401_also_stops_the_client():
+    fake = FakeDws()
+    fake.inject('GET', None, status=403, body={'error_code': 'APIGW.0301', 'error_msg': 'Incorrect IAM authentication'})
+    client = make_client(fake)
+    with pytest.raises(ApiError, match='APIGW.0301'):
+        client.list_data_sources(CLUSTER, 'OBS')
+    with pytest.raises(ApiError, match='APIGW.0301'):
+        client.list_data_sources(CLUSTER, 'OBS')
+    assert len(fake.log) == 1
+
+
+def test_other_refusals_do_not_stop_the_client():
+    fake = FakeDws()
+    fake.inject('GET', None, status=403, body={'error_code': 'DWS.0020', 'error_msg': 'restricted'})
+    client = make_client(fake)
+    with pytest.raises(ApiError, match='DWS.0020'):
+        client.list_data_sources(CLUSTER, 'OBS')
+    assert client.list_data_sources(CLUSTER, 'OBS') == [] and len(fake.log) == 2
+
+
+@pytest.mark.parametrize('status, phase', [
+    ('SUCCESS', 'done'),
+    ('FAIL', 'failed'), ('FAILED', 'failed'), ('STOP', 'failed'), ('ERROR', 'failed'), ('CANCELED', 'failed'),
+    ('CANCELLED', 'failed'),
+    ('INIT', 'going'), ('WAITING', 'going'), ('RUNNING', 'going'), ('DELAY_SCHEDULED', 'going'),
+    ('QUEUED', 'unknown'), ('', 'unknown'),
+])
+def test_every_job_status_has_a_phase(status, phase):
+    assert dws_client.job_phase(status) == phase
+
+
+@pytest.mark.parametrize('outcome', ['FAILED', 'CANCELED', 'CANCELLED', 'PARTIAL_ERROR'])
+def test_a_failing_status_fails_at_the_first_poll(outcome):
+    fake = FakeDws(job_polls=0)
+    fake.job_outcome, fake.job_failed = outcome, ('DWS.5555', 'stopped by the user')
+    client = make_client(fake)
+    with pytest.raises(JobError) as failure:
+        client.wait_for_job(start_job(fake, client), 1800)
+    assert 'ended with status %s' % outcome in str(failure.value) and 'DWS.5555' in str(failure.value)
+    assert len(fake.calls(kind='job')) == 1 and client.test_clock.now == 1.0
+
+
+def test_an_unknown_status_counts_as_running_and_is_named_in_a_warning():
+    fake = FakeDws()
+    fake.job_statuses = ['QUEUED', 'QUEUED', 'SUCCESS']
+    client = make_client(fake)
+    job_id = start_job(fake, client)
+    job, warnings = client.wait_for_job(job_id, 1800)
+    assert job['status'] == 'SUCCESS' and len(fake.calls(kind='job')) == 3
+    assert len(warnings) == 1 and job_id in warnings[0] and "'QUEUED'" in warnings[0]
+
+
+def test_an_unknown_status_until_the_timeout_is_named_with_the_last_status_and_progress():
+    fake = FakeDws()
+    fake.job_statuses = ['RUNNING', 'QUEUED', 'PENDING_X']
+    client = make_client(fake)
+    job_id = start_job(fake, client)
+    with pytest.raises(JobError) as failure:
+        client.wait_for_job(job_id, 30)
+    text = str(failure.value)
+    assert 'within 30 seconds (last status: PENDING_X, progress: 50%' in text
+    assert "unknown statuses seen: 'QUEUED', 'PENDING_X'" in text
+    warnings = failure.value.fail_kwargs()['warnings']
+    assert len(warnings) == 2 and "'QUEUED'" in warnings[0] and "'PENDING_X'" in warnings[1]
+    assert client.test_clock.now == pytest.approx(30.0)
+
+
+def test_a_job_reporting_an_empty_status_is_not_called_not_polled():
+    fake = FakeDws()
+    fake.job_statuses = ['']
+    client = make_client(fake)
+    with pytest.raises(JobError) as failure:
+        client.wait_for_job(start_job(fake, client), 10)
+    assert len(fake.calls(kind='job')) > 1
+    assert 'not polled' not in str(failure.value)

@@ -5,6 +5,7 @@
 from __future__ import absolute_import, division, print_function
 
 import pytest
+import requests
 
 from ansible_collections.dsops.cloud.plugins.module_utils.dws_data_source import (
     DwsExtDataSourceAdapter, build_client, gather, sanitize_data_source)
@@ -556,3 +557,252 @@ def test_info_by_id_and_name_must_match_both():
     fake = FakeDws([obs_source()])
     assert info(fake, id=OBS_ID, name='nope')['ext_data_sources'] == []
     assert len(info(fake, id=OBS_ID.upper())['ext_data_sources']) == 1
+
+
+# ----- issue 10 ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('override, words', [
+    (dict(wait_timeout=0), 'wait_timeout must be between 1 and 86400 seconds; got 0.'),
+    (dict(wait_timeout=86401), 'wait_timeout must be between 1 and 86400 seconds; got 86401.'),
+    (dict(timeout=0), 'timeout must be between 1 and 3600 seconds; got 0.'),
+    (dict(timeout=3601), 'timeout must be between 1 and 3600 seconds; got 3601.'),
+    (dict(timeout=9200000000), 'timeout must be between 1 and 3600 seconds; got 9200000000.'),
+    (dict(retries=-1), 'retries must be between 0 and 100; got -1.'),
+    (dict(retries=101), 'retries must be between 0 and 100; got 101.'),
+])
+def test_out_of_range_numbers_fail_clearly_before_any_request(override, words):
+    fake = FakeDws()
+    with pytest.raises(InputError) as failure:
+        run(fake, obs_params(**override))
+    assert str(failure.value) == words
+    assert fake.log == []
+
+
+def test_build_client_refuses_a_huge_timeout_before_building_a_transport():
+    with pytest.raises(InputError, match='timeout must be between 1 and 3600 seconds'):
+        build_client(obs_params(timeout=9200000000))
+
+
+def test_the_bounds_themselves_are_accepted():
+    fake = FakeDws([obs_source()])
+    assert run(fake, obs_params(wait_timeout=86400, timeout=3600, retries=100))['changed'] is False
+
+
+def test_an_endpoint_with_user_info_is_refused_before_any_request():
+    fake = FakeDws()
+    with pytest.raises(InputError) as failure:
+        run(fake, obs_params(endpoint='https://dwsadmin:hunter22@dws.cn-north-4.myhuaweicloud.com'))
+    assert str(failure.value).startswith('endpoint ') and 'hunter22' not in str(failure.value)
+    assert fake.log == []
+
+
+@pytest.mark.parametrize('recreate', [False, True])
+def test_a_listed_source_with_an_empty_type_is_neither_a_conflict_nor_a_recreate(recreate):
+    fake = FakeDws([obs_source()])
+    fake.type_reported = False
+    result = run(fake, obs_params(recreate=recreate), diff=True)
+    assert result['changed'] is False and fake.writes() == []
+    assert result['ext_data_source']['type'] == 'OBS'
+    assert result['diff']['before'] == result['diff']['after']
+
+
+def test_a_listing_answered_200_without_data_sources_is_no_empty_cluster():
+    """Read as empty, it would make absent a no-op and present a duplicate create."""
+    for state in ('present', 'absent'):
+        fake = FakeDws([obs_source()])
+        fake.inject('GET', None, status=200, body={'error_code': 'DWS.0001', 'error_msg': 'x'})
+        with pytest.raises(ApiError, match='data_sources'):
+            run(fake, obs_params(state=state))
+        assert fake.writes() == []
+
+
+def test_an_unknown_job_status_is_waited_out_and_warned_about():
+    fake = FakeDws()
+    fake.job_statuses = ['QUEUED', 'SUCCESS']
+    result = run(fake, obs_params())
+    assert result['changed'] is True and result['job']['status'] == 'SUCCESS'
+    assert len(result['warnings']) == 1 and "'QUEUED'" in result['warnings'][0]
+
+
+def test_a_canceled_job_fails_at_its_first_poll():
+    fake = FakeDws([obs_source()], job_polls=0)
+    fake.job_outcome = 'CANCELED'
+    with pytest.raises(JobError, match='ended with status CANCELED') as failure:
+        run(fake, obs_params(agency='NewAgency'))
+    assert len(fake.calls(kind='job')) == 1
+    assert failure.value.fail_kwargs()['changed'] is True  # the PUT was accepted
+
+
+# ----- update: another actor, lost answers with reboot (point 1) -----------------------------------------------
+
+def busy_with_the_same_change(fake):
+    """DWS.0011 because another run is applying this very agency (it is applied by the time we look)."""
+    fake.inject('PUT', None, status=409, body={'error_code': 'DWS.0011', 'error_msg': 'in progress'},
+                effect=lambda: fake.sources[OBS_ID].update(user_name='NewAgency'))
+
+
+@pytest.mark.parametrize('reboot', [False, True])
+def test_a_busy_put_while_another_run_applies_the_same_agency_is_not_sent_again(reboot):
+    fake = FakeDws([obs_source()])
+    busy_with_the_same_change(fake)
+    result = run(fake, obs_params(agency='NewAgency', reboot=reboot))
+    assert [w['method'] for w in fake.writes()] == ['PUT']
+    assert result['changed'] is False and result['ext_data_source']['user_name'] == 'NewAgency'
+    assert fake.log[-1]['method'] == 'GET' and fake.log[-1]['path'].endswith('ext-data-sources')  # re-read
+
+
+def test_a_busy_put_whose_source_still_differs_after_the_other_run_is_sent_again():
+    fake = FakeDws([obs_source()])
+    fake.inject('PUT', None, status=409, body={'error_code': 'DWS.0011', 'error_msg': 'in progress'},
+                effect=lambda: fake.sources[OBS_ID].update(user_name='ThirdAgency'))
+    result = run(fake, obs_params(agency='NewAgency'))
+    assert [w['method'] for w in fake.writes()] == ['PUT', 'PUT'] and result['changed'] is True
+    assert fake.sources[OBS_ID]['user_name'] == 'NewAgency'
+
+
+def land_on_the_second_look(fake):
+    """The backend applies the PUT a while after its gateway gave up: the first re-read misses it."""
+    original, lists = fake._list, []
+
+    def listing(ds_type):
+        lists.append(1)
+        if len(lists) == 3:  # 1: find, 2: first look after the lost answer, 3: second look
+            fake.sources[OBS_ID].update(user_name='NewAgency')
+        return original(ds_type)
+    fake._list = listing
+
+
+@pytest.mark.parametrize('lost', ['503 applied, UPDATING', 'timeout applied, UPDATING', 'timeout, lands late'])
+def test_an_ambiguous_reboot_put_that_took_is_never_sent_again(lost):
+    fake = FakeDws([obs_source()])
+    fake.settle_on_list = True
+    fake.job_polls = 1  # the first look finds the source UPDATING, still with its old agency
+    if lost.startswith('503'):
+        fake.inject('PUT', None, status=503, body={'error_code': 'DWS.0005', 'error_msg': 'busy'}, apply=True)
+    elif lost.endswith('UPDATING'):
+        fake.inject('PUT', None, exc=requests.exceptions.ReadTimeout('read timed out'), apply=True)
+    else:
+        fake.inject('PUT', None, exc=requests.exceptions.ReadTimeout('read timed out'))
+        land_on_the_second_look(fake)
+    result = run(fake, obs_params(agency='NewAgency', reboot=True))
+    assert [w['method'] for w in fake.writes()] == ['PUT']  # a cluster reboots once
+    assert fake.writes()[0]['body'] == {'reconfigure': {'reboot': True, 'agency': 'NewAgency'}}
+    assert result['changed'] is True
+    assert result['ext_data_source']['user_name'] == 'NewAgency'
+    assert result['ext_data_source']['configure_status'] == 'ACTIVE'  # waited until it settled
+
+
+def test_an_ambiguous_reboot_put_that_never_shows_fails_as_unconfirmed_and_is_not_sent_again():
+    fake = FakeDws([obs_source()])
+    fake.inject('PUT', None, status=503, body={'error_code': 'DWS.0005', 'error_msg': 'busy'})
+    with pytest.raises(DsopsError) as failure:
+        run(fake, obs_params(agency='NewAgency', reboot=True))
+    assert [w['method'] for w in fake.writes()] == ['PUT']
+    looks = [e for e in fake.log[fake.log.index(fake.writes()[0]):] if e['method'] == 'GET']
+    assert len(looks) > 2  # looked again and again over the settle window
+    result = failure.value.fail_kwargs()
+    assert result['changed'] is True and result['written'] == {'outcome': 'unknown'}
+    assert 'may have been carried out' in result['msg'] and 'DWS.0005' in result['msg']
+    assert 'reboot true' in result['msg'] and 'never sent twice' in result['msg']
+    assert fake.sources[OBS_ID]['user_name'] == 'DWSAccessOBS'
+
+
+# ----- a failure after a write (point 3) -----------------------------------------------------------------------
+
+def test_a_job_poll_answering_404_after_an_accepted_create_reports_changed_and_what_was_written():
+    fake = FakeDws()
+    fake.inject('GET', '/job/', count=10, status=404, body={'error_code': 'DWS.0015', 'error_msg': 'no such job'})
+    with pytest.raises(ApiError, match='DWS.0015') as failure:
+        run(fake, obs_params())
+    created = fake.by_name('obs_src1')[0]
+    result = failure.value.fail_kwargs()
+    assert result['changed'] is True
+    assert result['written'] == {'id': created['id'], 'job_id': list(fake.jobs)[0]}
+    assert [w['method'] for w in fake.writes()] == ['POST']
+
+
+def test_a_refused_create_after_the_recreate_deleted_reports_the_delete():
+    fake = FakeDws([obs_source()])
+    fake.inject('POST', None, status=400, body={'error_code': 'DWS.0001', 'error_msg': 'bad connect_info'})
+    with pytest.raises(ApiError, match='DWS.0001') as failure:
+        run(fake, obs_params(connect_info='analytics', recreate=True))
+    result = failure.value.fail_kwargs()
+    assert result['changed'] is True and result['written'] == {'deleted': OBS_ID}
+    assert fake.sources == {}
+
+
+def test_a_failure_before_any_write_is_not_changed():
+    fake = FakeDws([obs_source()])
+    fake.inject('PUT', None, status=400, body={'error_code': 'DWS.0001', 'error_msg': 'bad agency'})
+    with pytest.raises(ApiError) as failure:
+        run(fake, obs_params(agency='NewAgency'))
+    assert 'changed' not in failure.value.fail_kwargs()
+
+
+# ----- update_password (point 17) ------------------------------------------------------------------------------
+
+NEW_PASSWORD = 'Rotated_Secret_456'
+
+
+def test_on_create_never_sends_a_password_to_an_existing_source_and_warns_once():
+    fake = FakeDws([mrs_source()])
+    result = run(fake, mrs_params(user_password=NEW_PASSWORD, update_password='on_create'))
+    assert result['changed'] is False and fake.writes() == []
+    assert len(result['warnings']) == 1
+    warning = result['warnings'][0]
+    assert 'mrs_src1' in warning and 'update_password=always' in warning and 'recreate=true' in warning
+    assert NEW_PASSWORD not in repr(result)
+
+
+def test_on_create_is_the_default_and_a_new_source_gets_the_password_without_a_warning():
+    fake = FakeDws()
+    result = run(fake, mrs_params(user_password=NEW_PASSWORD))
+    assert fake.writes()[0]['body']['user_pwd'] == NEW_PASSWORD
+    assert 'warnings' not in result
+
+
+def test_always_without_recreate_is_refused_before_any_request():
+    fake = FakeDws([mrs_source()])
+    with pytest.raises(InputError, match='update_password=always .*recreate=true'):
+        run(fake, mrs_params(user_password=NEW_PASSWORD, update_password='always'))
+    assert fake.log == []
+
+
+def test_always_with_recreate_recreates_the_mrs_source_with_the_password_on_every_run():
+    fake = FakeDws([mrs_source()])
+    p = mrs_params(user_password=NEW_PASSWORD, update_password='always', recreate=True)
+    for run_number in (1, 2):
+        result = run(fake, p)
+        assert result['changed'] is True and 'warnings' not in result
+        writes = fake.writes()
+        assert [w['method'] for w in writes] == ['DELETE', 'POST'] * run_number
+        assert writes[-1]['body'] == {'type': 'MRS', 'data_source_name': 'mrs_src1', 'data_source_id': MRS_CLUSTER,
+                                      'user_name': 'mrs_user', 'user_pwd': NEW_PASSWORD}
+        assert len(fake.by_name('mrs_src1')) == 1 and NEW_PASSWORD not in repr(result)
+
+
+def test_always_leaves_an_obs_source_alone():
+    fake = FakeDws([obs_source()])
+    result = run(fake, obs_params(update_password='always', recreate=True))
+    assert result['changed'] is False and fake.writes() == []
+
+
+def failing_look_after(fake, method):
+    """The write is carried out but its answer lost (503); the look that follows is refused (403)."""
+    fake.inject(method, None, status=503, body={'error_code': 'DWS.0005', 'error_msg': 'busy'}, apply=True,
+                effect=lambda: fake.inject('GET', None, status=403,
+                                           body={'error_code': 'DWS.0020', 'error_msg': 'restricted'}))
+
+
+@pytest.mark.parametrize('write', ['create', 'reboot PUT'])
+def test_a_look_that_fails_after_an_ambiguous_write_still_reports_changed(write):
+    if write == 'create':
+        fake, p = FakeDws(), obs_params()
+        failing_look_after(fake, 'POST')
+    else:
+        fake, p = FakeDws([obs_source()]), obs_params(agency='NewAgency', reboot=True)
+        failing_look_after(fake, 'PUT')
+    with pytest.raises(ApiError, match='DWS.0020') as failure:
+        run(fake, p)
+    assert len(fake.writes()) == 1 and fake.jobs  # the write was carried out
+    assert failure.value.fail_kwargs().get('changed') is True

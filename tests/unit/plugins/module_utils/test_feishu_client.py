@@ -383,3 +383,84 @@ def test_client_from_params_uses_the_options():
                                               lambda value: None, session=FakeFeishu())
     assert client.base_url == 'https://open.larksuite.com'
     assert client.retry.retries == 2 and client.transport.timeout == 7
+
+
+# ----- issue 10 ----------------------------------------------------------------------------------------------
+
+def test_a_create_answered_success_without_data_is_ambiguous_and_not_repeated():
+    fake = FakeFeishu()
+    fake.fail('POST', COLLECTION + '$', FakeResponse(200, {'code': 0, 'msg': 'success'}), apply=True)
+    with pytest.raises(ApiError) as failure:
+        make_client(fake).create_data_source({'name': 'A'})
+    assert failure.value.transient is True and failure.value.maybe_processed is True
+    assert 'success without data.data_source' in str(failure.value)
+    assert len(fake.requests_to('POST')) == 1
+
+
+@pytest.mark.parametrize('body', [b'{"code":"0","msg":"ok","data":{}}', b'{"code":" 0 ","data":{}}'])
+def test_decode_error_reads_a_string_code_zero_as_success(body):
+    assert decode_error(HttpResponse(200, {}, body), 'GET', '/p') is None
+
+
+def test_decode_error_reads_a_string_code_as_its_number():
+    err = decode_error(HttpResponse(400, {}, b'{"code":"99991663","msg":"Invalid access token"}'), 'GET', '/p')
+    assert err.code == 99991663
+    assert decode_error(HttpResponse(200, {}, b'{"code":"1270002","msg":"bad"}'), 'GET', '/p').code == 1270002
+    assert decode_error(HttpResponse(400, {}, b'{"code":"E1","msg":"odd"}'), 'GET', '/p').code == 'E1'
+
+
+def test_a_string_token_invalid_code_renews_the_token_once():
+    fake = FakeFeishu(many(1))
+    fake.fail('GET', ITEM, FakeResponse(400, {'code': '99991663', 'msg': 'Invalid access token'}))
+    assert make_client(fake).get_data_source('7300000000000000001')['name'] == 'ds-1'
+    assert len(fake.token_calls) == 2 and len(fake.requests_to('GET')) == 2
+
+
+def test_a_certificate_error_is_one_request_however_many_retries():
+    fake = FakeFeishu(many(1))
+    fake.fail('GET', COLLECTION, exception=requests.exceptions.SSLError('certificate verify failed'), count=10)
+    client = make_client(fake, retries=5)
+    with pytest.raises(TransportError) as failure:
+        client.list_data_sources()
+    assert failure.value.transient is False and 'validate_certs=false' in str(failure.value)
+    assert len(fake.requests_to('GET')) == 1 and client.sleeps == []
+
+
+def test_a_base_url_with_user_info_is_refused_naming_the_option_never_the_value():
+    fake = FakeFeishu()
+    with pytest.raises(InputError) as failure:
+        feishu_client.client_from_params(params(base_url='https://larkadmin:hunter22@open.feishu.cn'),
+                                         lambda value: None, session=fake)
+    text = str(failure.value)
+    assert text.startswith('base_url ') and 'user name or password' in text
+    assert 'hunter22' not in text and 'larkadmin' not in text
+    assert fake.log == []
+    with pytest.raises(InputError, match='^base_url '):
+        feishu_client.validate_connection(params(base_url='https://larkadmin@open.feishu.cn'))
+
+
+@pytest.mark.parametrize('bad, words', [
+    ({'timeout': 0}, 'timeout must be between 1 and 3600 seconds; got 0.'),
+    ({'timeout': 3601}, 'timeout must be between 1 and 3600 seconds; got 3601.'),
+    ({'timeout': 9200000000}, 'timeout must be between 1 and 3600 seconds; got 9200000000.'),
+    ({'retries': -1}, 'retries must be between 0 and 100; got -1.'),
+    ({'retries': 101}, 'retries must be between 0 and 100; got 101.'),
+])
+def test_out_of_range_connection_options_are_refused_before_any_request(bad, words):
+    fake = FakeFeishu()
+    with pytest.raises(InputError) as failure:
+        feishu_client.client_from_params(params(**bad), lambda value: None, session=fake)
+    assert str(failure.value) == words and fake.log == []
+
+
+def test_client_from_params_masks_error_snippets_with_the_registered_secrets():
+    """The transport's snippet is masked by the same secrets the client registers (cut after masking)."""
+    fake = FakeFeishu()
+    seen = []
+    client = feishu_client.client_from_params(params(retries=0), seen.append, session=fake)
+    page = b'<html>' + b'y' * 190 + APP_SECRET.encode() + b'</html>'
+    fake.fail('POST', TOKEN_PATH, FakeResponse(404, raw=page, headers={'Content-Type': 'text/html'}))
+    with pytest.raises(ApiError) as failure:
+        client.list_data_sources()
+    assert APP_SECRET in seen
+    assert APP_SECRET[:4] not in str(failure.value) and 'yyyy****' in str(failure.value)

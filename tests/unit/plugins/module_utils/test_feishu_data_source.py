@@ -415,3 +415,13 @@ def test_a_patch_answered_without_the_emptied_key_counts_as_written():
     result = run(fake, id=DS_ID, description='')
     assert result['changed'] is True
     assert [w.body for w in fake.writes] == [{'description': ''}]
+
+
+def test_an_ambiguous_create_that_lands_next_to_another_runs_create_reports_changed():
+    fake = FakeFeishu()
+    fake.fail('POST', COLLECTION + '$', error(504, 1270001, 'gateway timeout'), apply=True,
+              effect=lambda: fake.seed({'name': 'Tickets'}))  # another run created the same name meanwhile
+    with pytest.raises(DsopsError, match='2 data sources with that name now exist') as failure:
+        run(fake, name='Tickets')
+    assert [w.method for w in fake.writes] == ['POST'] and len(fake.data_sources) == 2
+    assert failure.value.fail_kwargs().get('changed') is True

@@ -88,3 +88,18 @@ def test_absent_plans():
     assert plan.action == reconcile.DELETE
     assert plan.diff()['after'] == {}
     assert plan.diff()['before']['name'] == 'Tickets'
+
+
+def test_force_recreate_recreates_an_equal_object_with_the_write_only_value():
+    """update_password=always: nothing compared differs, yet the object is re-created to apply the password."""
+    desired = {'name': 'Tickets', 'password': 'new-pw'}
+    assert reconcile.plan_present(FIELDS, desired, CURRENT).action == reconcile.NONE
+    plan = reconcile.plan_present(FIELDS, desired, CURRENT, force_recreate=True)
+    assert plan.action == reconcile.RECREATE and plan.changed
+    assert plan.payload['password'] == 'new-pw' and plan.payload['template'] == 'search_common_card'
+    assert plan.conflicts == {}
+
+
+def test_force_recreate_of_a_missing_object_is_a_plain_create():
+    plan = reconcile.plan_present(FIELDS, {'name': 'T', 'password': 'pw'}, None, force_recreate=True)
+    assert plan.action == reconcile.CREATE

@@ -255,3 +255,88 @@ def test_wait_false(fake, capsys):
     result = run_module(dict(OBS, agency='NewAgency', wait=False), capsys)
     assert result['changed'] is True and set(result['job']) == {'job_id'}
     assert fake.calls(kind='job') == []
+
+
+# ----- issue 10 ----------------------------------------------------------------------------------------------
+
+MRS = {'cluster_id': CLUSTER, 'name': 'mrs_src1', 'type': 'MRS', 'mrs_cluster_id': MRS_CLUSTER,
+       'user_name': 'mrs_user'}
+
+
+@pytest.mark.parametrize('value', [{'pw': 'In-a-dict-secret-1'}, ['In-a-list-secret-1'], {}])
+def test_a_password_given_as_a_dict_or_a_list_is_refused_without_showing_it(fake, capsys, value):
+    """Point 16: AnsibleModule would send the Python text form ("{'pw': ...}") as the password."""
+    result = run_module(dict(MRS, user_password=value), capsys)
+    assert result['_rc'] == 1
+    assert 'user_password must be a string (a number is fine); got a %s' % (
+        'dictionary' if isinstance(value, dict) else 'list') in result['msg']
+    assert 'secret-1' not in result['_raw'] and fake.log == []
+
+
+def test_a_password_given_as_a_number_is_sent_as_text(fake, capsys):
+    result = run_module(dict(MRS, user_password=12345678), capsys)
+    assert result['_rc'] == 0 and result['changed'] is True
+    assert fake.writes()[0]['body']['user_pwd'] == '12345678'
+    assert '12345678' not in result['_raw']
+
+
+def test_an_escaped_echo_of_a_password_is_masked(fake, capsys):
+    """Point 6: an error that echoes the request body shows the password JSON-escaped."""
+    password = 'Mrs"Pa\\ss\u00e9-42'
+    echoed = 'cannot parse body %s' % json.dumps({'user_pwd': password})
+    fake.inject('POST', None, status=400, body={'error_code': 'DWS.0001', 'error_msg': echoed})
+    result = run_module(dict(MRS, user_password=password), capsys)
+    assert result['_rc'] == 1 and 'DWS.0001' in result['msg'] and 'cannot parse body' in result['msg']
+    assert fake.writes()[0]['body']['user_pwd'] == password
+    for form in (password, json.dumps(password)[1:-1], json.dumps(password, ensure_ascii=False)[1:-1]):
+        assert form not in result['msg'] and form not in result['_raw']
+    assert 'ss\\u00e9-42' not in result['_raw'] and 'Pa\\\\ss' not in result['msg']
+
+
+def test_a_non_json_error_page_is_masked_before_it_is_cut(fake, capsys):
+    """Point 7: the secret key straddles the 200th character of a gateway page."""
+    page = ('<html><body>' + 'y' * 180 + SK + '</body></html>').encode('utf-8')
+    fake.inject('GET', None, count=10, status=502, raw=page, headers={'Content-Type': 'text/html'})
+    result = run_module(dict(OBS, retries=0), capsys)
+    assert result['_rc'] == 1 and 'yyyy' in result['msg']
+    assert SK[:8] not in result['_raw']
+
+
+def test_an_endpoint_with_credentials_is_refused_and_never_shown(fake, capsys, monkeypatch):
+    monkeypatch.setenv('HW_DWS_ENDPOINT', 'https://dwsadmin:hunter22@dws.example.test')
+    result = run_module(OBS, capsys)
+    assert result['_rc'] == 1 and result['msg'].startswith('endpoint ')
+    assert 'hunter22' not in result['_raw'] and fake.log == []
+
+
+@pytest.mark.parametrize('option, value, words', [
+    ('timeout', 9200000000, 'timeout must be between 1 and 3600 seconds'),
+    ('wait_timeout', 86401, 'wait_timeout must be between 1 and 86400 seconds'),
+    ('retries', 101, 'retries must be between 0 and 100'),
+])
+def test_numbers_out_of_range_fail_cleanly_before_any_request(fake, capsys, option, value, words):
+    result = run_module(dict(OBS, **{option: value}), capsys)
+    assert result['_rc'] == 1 and words in result['msg'] and fake.log == []
+
+
+def test_a_password_for_an_existing_mrs_source_warns_once_and_is_not_sent(fake, capsys):
+    fake.seed({'name': 'mrs_src1', 'type': 'MRS', 'user_name': 'mrs_user', 'data_source_id': MRS_CLUSTER})
+    result = run_module(dict(MRS, user_password=PASSWORD), capsys)
+    assert result['_rc'] == 0 and result['changed'] is False and fake.writes() == []
+    assert len(result['warnings']) == 1 and 'mrs_src1' in json.dumps(result['warnings'][0])  # str, or a 2.19 summary
+    assert PASSWORD not in result['_raw']
+
+
+def test_update_password_always_recreates_and_reports_changed_every_run(fake, capsys):
+    fake.seed({'name': 'mrs_src1', 'type': 'MRS', 'user_name': 'mrs_user', 'data_source_id': MRS_CLUSTER})
+    args = dict(MRS, user_password=PASSWORD, update_password='always', recreate=True)
+    assert run_module(args, capsys)['changed'] is True
+    assert run_module(args, capsys)['changed'] is True
+    assert [w['method'] for w in fake.writes()] == ['DELETE', 'POST', 'DELETE', 'POST']
+    assert all(w['body']['user_pwd'] == PASSWORD for w in fake.writes() if w['method'] == 'POST')
+
+
+def test_a_password_given_as_a_boolean_is_refused(fake, capsys):
+    result = run_module(dict(MRS, user_password=True), capsys)
+    assert result['_rc'] == 1 and 'user_password must be a string' in result['msg']
+    assert fake.writes() == []

@@ -170,3 +170,38 @@ def test_secrets_never_reach_the_output_even_when_the_api_echoes_them(fake, caps
     assert rc == 1 and '1270002' in result['msg']
     assert fake.tokens and all(token not in output for token in fake.tokens)
     assert APP_SECRET not in output
+
+
+# ----- issue 10 ----------------------------------------------------------------------------------------------
+
+def test_credentials_inside_url_options_are_masked_in_the_whole_result_invocation_too(fake, capsys):
+    """Point 8: icon_url and callback_endpoint are not no_log options, but their user:password@ is a secret."""
+    rc, result, output = run_module(capsys, creds(
+        name='Wiki', icon_url='https://iconuser:pw1234@icons.example/x.png',
+        connector_param={'callback_endpoint': 'https://cbuser:cb-pass-99@cb.example/hook'}), diff=True)
+    assert rc == 0 and result['changed'] is True
+    created = fake.writes[0].body
+    assert created['icon_url'] == 'https://iconuser:pw1234@icons.example/x.png'  # sent as given
+    assert created['connector_param']['callback_endpoint'] == 'https://cbuser:cb-pass-99@cb.example/hook'
+    assert 'pw1234' not in output and 'cb-pass-99' not in output
+    assert result['invocation']['module_args']['icon_url'] != 'https://iconuser:pw1234@icons.example/x.png'
+
+
+def test_a_base_url_with_credentials_is_refused_and_never_shown(fake, capsys):
+    rc, result, output = run_module(capsys, creds(id=DS_ID, base_url='https://larkadmin:hunter22@open.feishu.cn'))
+    assert rc == 1 and result['msg'].startswith('base_url ') and 'user name or password' in result['msg']
+    assert 'hunter22' not in output and fake.log == []
+
+
+@pytest.mark.parametrize('value', [{'pw': 'In-a-dict-secret-1'}, ['In-a-list-secret-1']])
+def test_a_secret_given_as_a_dict_or_a_list_is_refused_without_showing_it(fake, capsys, value):
+    rc, result, output = run_module(capsys, creds(id=DS_ID, app_secret=value))
+    assert rc == 1 and 'app_secret must be a string' in result['msg'] and 'not shown' in result['msg']
+    assert 'secret-1' not in output and fake.log == []
+
+
+@pytest.mark.parametrize('timeout', [3601, 9200000000])
+def test_a_huge_timeout_fails_cleanly(fake, capsys, timeout):
+    rc, result, output = run_module(capsys, creds(id=DS_ID, timeout=timeout))
+    assert rc == 1 and 'timeout must be between 1 and 3600 seconds' in result['msg']
+    assert 'Traceback' not in output and fake.log == []
