@@ -359,7 +359,7 @@ class DwsClient:
             last = job or {'job_id': job_id}
             raise JobError('DWS job %s did not finish within %s seconds (last status: %s, progress: %s%s). It may '
                            'still complete: follow it with GET /v1.0/%s/job/%s, or re-run the task later.'
-                           % (job_id, timeout, job_status(last) or 'not polled', last.get('progress') or 'unknown',
+                           % (job_id, timeout, describe_status(job), last.get('progress') or 'unknown',
                               '; unknown statuses seen: %s' % ', '.join(repr(u) for u in unknown) if unknown else '',
                               self.project_id, job_id),
                            job=last, hint='Raise wait_timeout, or use wait=false and check the job later.',
@@ -378,6 +378,13 @@ def job_phase(status):
     if any(marker in status for marker in JOB_FAILING_MARKERS):
         return JOB_FAILED
     return JOB_GOING if status in JOB_RUNNING else JOB_UNKNOWN
+
+
+def describe_status(job):
+    """The last status for a message: 'not polled' only when no answer came at all."""
+    if job is None:
+        return 'not polled'
+    return job_status(job) or "'' (empty)"
 
 
 def is_auth_failure(error):

@@ -22,6 +22,8 @@ except ImportError:  # pragma: no cover
 
 __metaclass__ = type
 
+NON_STRING_NAMES = {dict: 'dictionary', list: 'list', bool: 'boolean'}
+
 
 def require_requests(module):
     if not HAS_REQUESTS:
@@ -110,10 +112,10 @@ def _values_core_mishandles(argument_spec):
             if key not in params:
                 continue
             value = params[key]
-            if spec.get('no_log') and isinstance(value, (dict, list)):
-                # AnsibleModule would send its Python text form ("{'pw': ...}") as the secret
+            if spec.get('no_log') and isinstance(value, (dict, list, bool)):
+                # AnsibleModule would send its Python text form ("{'pw': ...}", "True") as the secret
                 wrong[name] = 'must be a string (a number is fine); got a %s. The value is not shown.' % (
-                    'dictionary' if isinstance(value, dict) else 'list')
+                    NON_STRING_NAMES[type(value)])
             elif spec.get('type') == 'dict' and spec.get('options') and not _reads_as_dict(value):
                 wrong[name] = 'must be a dictionary with the keys %s; got a value of type %s.' % (
                     ', '.join(spec['options']), type(value).__name__)

@@ -19,7 +19,8 @@ import traceback
 
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
-from ansible_collections.dsops.cloud.plugins.module_utils.errors import ApiError, DsopsError, InputError, TransportError
+from ansible_collections.dsops.cloud.plugins.module_utils.errors import (
+    ApiError, DsopsError, InputError, TransportError, after_write)
 
 try:
     import requests
@@ -172,7 +173,7 @@ class HttpTransport:
                                  hint='Check the endpoint address and network access.')
         except requests.exceptions.SSLError as exc:
             # not transient: a certificate that fails now fails on every retry
-            raise TransportError('TLS error on %s %s: %s' % (method, path, _first_line(exc)),
+            raise TransportError('TLS error on %s %s: %s' % (method, path, _tls_reason(exc)),
                                  method=method, path=path, maybe_processed=False, transient=False,
                                  hint='Fix the certificate chain, or set validate_certs=false for a trusted test endpoint.')
         except requests.exceptions.Timeout:
@@ -289,6 +290,15 @@ def check_connection_ranges(params):
     check_range('retries', params.get('retries'), 0, RETRIES_MAX)
 
 
+CERT_REASON_RE = re.compile(r'certificate verify failed[^\'"()]*')
+
+
+def _tls_reason(exc):
+    """The verification failure itself, which requests buries behind a long retry summary."""
+    match = CERT_REASON_RE.search(str(exc))
+    return match.group(0).strip() if match else _first_line(exc)
+
+
 def _first_line(exc):
     text = str(exc).strip().splitlines()
     return text[0][:300] if text else exc.__class__.__name__
@@ -368,7 +378,7 @@ class RetryPolicy:
                     raise
                 self.sleep(self.settle_delay(looks, error, request_timeout))
                 looks += 1
-            found = recheck()
+            found = _look(recheck)
             if found is not None:
                 return found
 
@@ -382,7 +392,7 @@ class RetryPolicy:
                 break
             self.sleep(step)
             waited += step
-            found = recheck()
+            found = _look(recheck)
             if found is not None:
                 return found
         raise DsopsError('%s may have been carried out: %s It did not show within %d seconds, and it was not sent '
@@ -416,6 +426,12 @@ class RetryPolicy:
 
 
 SETTLE_MIN, SETTLE_MAX = 5.0, 60.0
+
+
+def _look(recheck):
+    """A look after a write whose answer was lost: a failure in it still says the write may have happened."""
+    with after_write(outcome='unknown'):
+        return recheck()
 
 
 def backoff_delays(first=1.0, factor=1.5, cap=15.0):
