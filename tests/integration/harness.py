@@ -316,7 +316,8 @@ class SandboxSteps:
         self.workdir = workdir
         self.plan_path = os.path.join(workdir, 'steps-plan.json')
         with open(self.plan_path, 'w') as handle:
-            json.dump({'base_url': client.base_url, 'workdir': workdir, 'cases': cases}, handle)
+            json.dump({'base_url': client.base_url, 'cafile': getattr(client, 'cafile', None), 'workdir': workdir,
+                       'cases': cases}, handle)
 
     def task(self, index, name=None):
         """The task that prepares case ``index`` (a plain dict, ready for a playbook)."""
@@ -374,7 +375,7 @@ def run_step(plan_path, index):
     from client import SandboxClient  # pylint: disable=import-error,import-outside-toplevel
     with open(plan_path) as handle:
         plan = json.load(handle)
-    client = SandboxClient(plan['base_url'])
+    client = SandboxClient(plan['base_url'], cafile=plan.get('cafile'))
     workdir = plan['workdir']
     previous = read_progress(workdir)
     if previous >= 0 and not os.path.exists(step_file(workdir, previous)):
