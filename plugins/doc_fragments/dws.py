@@ -76,8 +76,8 @@ options:
         timeouts, and C(DWS.0011) "another operation is in progress"), with capped exponential backoff and jitter.
       - Writes are repeated only when the server did not act on them, or when a re-read shows they did not
         take effect. A create, and a reconfigure with O(ignore:reboot=true), are never repeated after a lost
-        answer: the module re-reads, adopts what it finds, and otherwise fails saying the write may still land.
-      - After an authentication failure (C(APIGW.0301), HTTP 401) no further request is sent: five failed
+        answer. The module re-reads, adopts what it finds, and otherwise fails saying the write may still land.
+      - After an authentication failure (C(APIGW.0301), HTTP 401) no further request is sent, because five failed
         signatures lock the access key for five minutes.
       - V(0) turns retries off; at most V(100).
     type: int
