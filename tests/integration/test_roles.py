@@ -15,9 +15,10 @@ FEISHU_ROLE = 'dsops.cloud.feishu_search_data_sources : '
 DWS_ROLE = 'dsops.cloud.dws_ext_data_sources : '
 READ, PLAN, APPLY = 'Read the current %s', 'Decide which data sources need a change', 'Apply the pending changes'
 FEISHU_READ = FEISHU_ROLE + READ % 'Feishu search data sources (one listing)'
-DWS_READ = DWS_ROLE + READ % 'external data sources (one listing per cluster)'
+DWS_READ = DWS_ROLE + READ % 'external data sources (the first listing, which proves the credentials)'
 PROJECT = '0123456789abcdef0123456789abcdef'
 CLUSTER = '11111111-2222-3333-4444-555555555555'
+CLUSTER2 = '22222222-3333-4444-5555-666666666666'
 MRS_CLUSTER = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee'
 MRS_PASSWORD = 'Role_Mrs_Password_77'
 
@@ -267,3 +268,106 @@ def test_module_defaults_of_both_groups_and_the_connection_variables_reach_the_r
         result = run.task(task)
         args = (result['results'][0] if 'results' in result else result)['invocation']['module_args']
         assert args[key] and args['timeout'] == 20, task
+
+
+# ----- a wrong credential: one failed request, not one per listing or per item -----------------------------------
+# Huawei Cloud locks an access key for 5 minutes after 5 failed signatures.
+
+WRONG_SECRET_KEY = 'WrongSecretKey00000000000000000000000000'
+WRONG_APP_SECRET = 'wrong-app-secret-000000000000000000000'
+
+
+def test_dws_wrong_secret_key_sends_one_signed_request_for_six_clusters(sandbox, run_playbook):
+    # two clusters of the sandbox and four unknown ones (their signature is checked first); the first
+    # cluster's item gives no type, so its listing would be two requests (OBS and MRS)
+    clusters = [CLUSTER, CLUSTER2] + ['%08d-0000-4000-8000-000000000000' % n for n in range(4)]
+    items = [obs_item(n, cluster_id=cluster) for n, cluster in enumerate(clusters)]
+    del items[0]['type']
+    sandbox.clear_log()
+    run = run_playbook('role_dws', {'dws_ext_data_sources': items}, env={'HW_SECRET_KEY': WRONG_SECRET_KEY})
+    assert run.rc != 0
+    assert [(e['op'], e['status'], e['auth_ok']) for e in sandbox.requests('dws')] == [('dws.list', 401, False)]
+    assert 'APIGW.0301' in run.output
+    assert sandbox.writes() == []
+
+
+def test_feishu_wrong_app_secret_sends_one_token_request_for_several_items(sandbox, run_playbook):
+    sandbox.seed_feishu(feishu_seed(2))
+    items = feishu_items(2) + [{'name': 'New %d' % n, 'online': True} for n in range(3)]
+    items[0]['description'] = 'Changed description'
+    sandbox.clear_log()
+    run = run_playbook('role_feishu', {'feishu_search_data_sources': items},
+                       env={'FEISHU_APP_SECRET': WRONG_APP_SECRET})
+    assert run.rc != 0
+    assert [(e['op'], e['auth_ok']) for e in sandbox.requests()] == [('feishu.token', False)]
+    assert sandbox.writes() == []
+
+
+# ----- a play over several hosts: the roles act once, not once per host ------------------------------------------
+# The harness runs with -i localhost, -c local; a second inventory adds three more hosts, all local.
+
+MORE_HOSTS = ('-i', 'node1,node2,node3,')
+ALL_HOSTS = ['localhost', 'node1', 'node2', 'node3']
+
+
+def facts_on_every_host(run, variable):
+    """{host: the role's result fact, as the play's last task saw it on that host}."""
+    return dict((e['host'], e['result']['msg'][variable]) for e in run.results
+                if e['task'] == 'Show the results of both roles on every host')
+
+
+def test_feishu_role_in_a_play_over_four_hosts_creates_once(sandbox, run_playbook):
+    items = [{'name': 'Shared', 'online': True, 'description': 'Created once'}]
+    sandbox.clear_log()
+    run = run_ok(run_playbook, 'role_many_hosts', {'feishu_search_data_sources': items}, check=True,
+                 extra_args=MORE_HOSTS)
+    assert sandbox.writes() == []
+    assert sorted(facts_on_every_host(run, 'feishu')) == ALL_HOSTS
+    check_mode_requests = ops(sandbox.requests())
+
+    sandbox.clear_log()
+    sandbox.inject('slow', count=len(ALL_HOSTS), op='feishu.create', delay=1.0)  # a cloud's latency: hosts race
+    run = run_ok(run_playbook, 'role_many_hosts', {'feishu_search_data_sources': items}, extra_args=MORE_HOSTS)
+    assert ops(sandbox.writes()) == ['feishu.create']
+    assert [d['name'] for d in sandbox.state()['feishu']['data_sources']] == ['Shared']
+    results = facts_on_every_host(run, 'feishu')
+    assert sorted(results) == ALL_HOSTS
+    assert all(r['changed_count'] == 1 and r['counts'] == {'create': 1, 'unchanged': 0}
+               for r in results.values()), results
+    # check mode read once too: the role's listing, then the module's own look-up for the create it checks
+    assert check_mode_requests == ['feishu.token', 'feishu.list'] * 2
+
+    sandbox.clear_faults()
+    sandbox.clear_log()
+    run_ok(run_playbook, 'role_many_hosts', {'feishu_search_data_sources': items}, extra_args=MORE_HOSTS)
+    assert ops(sandbox.requests()) == ['feishu.token', 'feishu.list']
+
+
+def test_dws_role_in_a_play_over_four_hosts_creates_once(sandbox, run_playbook):
+    sandbox.settings(job_duration=0)
+    variables = {'dws_ext_data_sources': [obs_item(1), obs_item(2, cluster_id=CLUSTER2)],
+                 'dws_ext_data_sources_cluster_id': CLUSTER}
+    sandbox.clear_log()
+    run = run_ok(run_playbook, 'role_many_hosts', variables, check=True, extra_args=MORE_HOSTS)
+    assert sandbox.writes() == []
+    assert sorted(facts_on_every_host(run, 'dws')) == ALL_HOSTS
+    check_mode_requests = ops(sandbox.requests())
+
+    sandbox.clear_log()
+    sandbox.inject('slow', count=2 * len(ALL_HOSTS), op='dws.create', delay=1.0)  # a cloud's latency: hosts race
+    run = run_ok(run_playbook, 'role_many_hosts', variables, extra_args=MORE_HOSTS)
+    assert ops(sandbox.writes()) == ['dws.create', 'dws.create']
+    projects = sandbox.state()['dws']['projects'][PROJECT]
+    assert [d['name'] for d in projects[CLUSTER]['data_sources']] == ['obs_src01']
+    assert [d['name'] for d in projects[CLUSTER2]['data_sources']] == ['obs_src02']
+    results = facts_on_every_host(run, 'dws')
+    assert sorted(results) == ALL_HOSTS
+    assert all(r['changed_count'] == 2 and r['counts'] == {'create': 2, 'unchanged': 0}
+               for r in results.values()), results
+    # check mode read once too: the role's listing of each cluster, then the module's own for each create
+    assert check_mode_requests == ['dws.list'] * 4
+
+    sandbox.clear_faults()
+    sandbox.clear_log()
+    run_ok(run_playbook, 'role_many_hosts', variables, extra_args=MORE_HOSTS)
+    assert ops(sandbox.requests()) == ['dws.list', 'dws.list']
