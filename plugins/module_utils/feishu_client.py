@@ -79,8 +79,8 @@ class FeishuApiError(ApiError):
     def log_id(self):
         return self.request_id
 
-    def __str__(self):
-        text = super(FeishuApiError, self).__str__()
+    def summary(self):
+        text = super(FeishuApiError, self).summary()
         # ApiError says "request id"; Feishu's documents and support call it the log id.
         return text.replace('[request id: ', '[log id: ', 1)
 

@@ -10,8 +10,11 @@ Each cell is one case: a sandbox prepared with data and a fault, then one module
   duplicate: a write the sandbox short-circuited had no effect, every other one counts);
 * persistent: the fault fires on every attempt, so the task must fail cleanly: one message naming the
   platform's code or what went wrong, no traceback, no MODULE FAILURE, and no write that took effect;
-* DWS job faults (FAIL, STOP, hang) are never retried, because the write was accepted: the task fails
-  cleanly naming the job, after exactly one write.
+* DWS job faults (FAIL, STOP, hang, an unknown failing status) are never retried, because the write was
+  accepted: the task fails cleanly naming the job, after exactly one write;
+* a create (or a reconfigure with reboot) whose answer is lost is never sent again: when the sandbox did carry
+  it out (a late answer, a 502 after acting) it is found and adopted; when it did not (the gateway refused it)
+  the task fails as "unconfirmed": changed=true, saying it may still land, with no write that took effect.
 
 The cases run as tasks of one generated playbook per module (the four in parallel, each against its own
 sandbox); ``harness.SandboxSteps`` resets and prepares the sandbox before each case and keeps its request
@@ -27,7 +30,7 @@ import re
 import pytest
 import yaml
 
-from fixture import run_sandbox
+from fixture import make_self_signed_cert, run_sandbox
 from harness import PlaybookRunner, SandboxSteps, build_sandbox_env
 
 __metaclass__ = type
@@ -50,7 +53,9 @@ DI = 'dws_ext_data_source_info'
 MODULES = (FS, FI, DR, DI)
 FAULT_COLUMNS = ('429 + reset header', 'HTTP 500', 'HTTP 502', 'HTTP 503', 'Feishu 1270001', 'Feishu 1270003',
                  'DWS.0011', 'malformed body', 'dropped connection', 'slow > timeout', 'token expiry',
-                 'job FAIL', 'job STOP', 'job hang')
+                 'job FAIL', 'job STOP', 'job hang', 'answer > timeout', 'acted, then 502', 'PUT+reboot lost',
+                 'success, no data', 'poll 404 after write', 'endless pages', 'oversized answer',
+                 'job FAILED/CANCELED', 'certificate error')
 
 # (fault column, variant) -> outcome, filled in by the tests, printed at the end
 MATRIX = {}
@@ -151,6 +156,84 @@ DWS_READ_FAULTS = {
 }
 
 
+# Creates the sandbox short-circuits with an answer that leaves it open whether the backend acted: the module
+# cannot tell them from a create that did land, so it never repeats them and fails as unconfirmed.
+UNCONFIRMED_CREATES = set([(FS, 'HTTP 500'), (FS, 'Feishu 1270003'), (FS, 'malformed body'),
+                           (DR, 'HTTP 500'), (DR, 'malformed body'), (DR, 'dropped connection')])
+UNCONFIRMED_MSG = ['may have been carried out', 'adopts it']
+REBOOT_UPDATE = dict(DWS_OPS['update']['args'], reboot=True)
+NO_DATA = '{"code": 0, "msg": "success"}'
+
+# The rows issue 10 added: (module, column, variant, operation, fault spec with count, expectation, message
+# parts, extra module arguments).  Expectations: survived, failed cleanly, unconfirmed, written (failed after
+# one accepted write, changed=true), job.
+EXTRA_ROWS = [
+    (FS, 'answer > timeout', 'transient', 'create', feishu_fault('answer_late', 'feishu.create', delay=SLOW_DELAY,
+                                                                 count=1), 'survived', [], {'timeout': 2}),
+    (DR, 'answer > timeout', 'transient', 'create', dws_fault('answer_late', 'dws.create', delay=SLOW_DELAY,
+                                                              count=1), 'survived', [], {'timeout': 2}),
+    (FS, 'acted, then 502', 'transient', 'create', feishu_fault('act_then_answer', 'feishu.create', status=502,
+                                                                count=1), 'survived', [], {}),
+    (DR, 'acted, then 502', 'transient', 'create', dws_fault('act_then_answer', 'dws.create', status=502, count=1),
+     'survived', [], {}),
+    (FS, 'acted, then 502', 'persistent', 'create', feishu_fault('act_then_answer', 'feishu.create', status=504,
+                                                                 act_after=3, count=1), 'survived', [], {}),
+    (DR, 'PUT+reboot lost', 'transient', 'update', dws_fault('act_then_answer', 'dws.update', status=502, count=1),
+     'survived', [], REBOOT_UPDATE),
+    (DR, 'PUT+reboot lost', 'persistent', 'update', dws_fault('http_error', 'dws.update', status=502,
+                                                              count=PERSISTENT),
+     'unconfirmed', ['may have been carried out', 'never sent twice'], REBOOT_UPDATE),
+    (FS, 'success, no data', 'transient', 'create', feishu_fault('act_then_answer', 'feishu.create', status=200,
+                                                                 content_type='application/json', body=NO_DATA,
+                                                                 count=1), 'survived', [], {}),
+    (FS, 'success, no data', 'persistent', 'create', feishu_fault('malformed', 'feishu.create', status=200,
+                                                                  content_type='application/json', body=NO_DATA,
+                                                                  count=PERSISTENT),
+     'unconfirmed', ['without data.data_source', 'adopts it'], {}),
+    (DR, 'poll 404 after write', 'persistent', 'create', dws_fault('http_error', 'dws.job', status=404,
+                                                                   error_code='DWS.0015', count=PERSISTENT),
+     'written', ['DWS.0015', 'HTTP 404'], {}),
+    (FS, 'endless pages', 'persistent', 'create', feishu_fault('endless_pages', 'feishu.list', count=10 ** 5),
+     'failed cleanly', ['did not end after 1000 pages'], {}),
+    (FI, 'endless pages', 'persistent', 'read', feishu_fault('endless_pages', 'feishu.list', count=10 ** 5),
+     'failed cleanly', ['did not end after 1000 pages'], {}),
+    (FI, 'oversized answer', 'persistent', 'read', feishu_fault('oversized', 'feishu.list', count=PERSISTENT),
+     'failed cleanly', ['larger than 16 MB'], {}),
+    (DI, 'oversized answer', 'persistent', 'read', dws_fault('oversized', 'dws.list', count=PERSISTENT),
+     'failed cleanly', ['larger than 16 MB'], {}),
+    (DR, 'job FAILED/CANCELED', 'job', 'create', {'kind': 'job_status', 'status': 'FAILED', 'count': 1},
+     'job', ['ended with status FAILED'], {}),
+    (DR, 'job FAILED/CANCELED', 'persistent', 'update', {'kind': 'job_status', 'status': 'CANCELED', 'count': 1},
+     'job', ['ended with status CANCELED'], {}),
+]
+# Every module against a sandbox whose certificate it cannot verify: one attempt, no retry.
+TLS_ROWS = [(module, 'certificate error', 'persistent', op, None, 'tls', ['certificate verify failed',
+                                                                         'validate_certs'], {})
+            for module, op in ((FS, 'create'), (FI, 'read'), (DR, 'create'), (DI, 'read'))]
+READ_ARGS = {FI: {'name': 'Tickets'}, DI: {'cluster_id': CLUSTER, 'type': 'OBS'}}
+READ_SEEDS = {FI: [FEISHU_SEED], DI: [DWS_SEED]}
+
+
+def extra_cases(rows, lane=None):
+    cases = []
+    for module, column, variant, op, fault, expect, msg, extra_args in rows:
+        feishu = module.startswith('feishu')
+        if op == 'read':
+            args, seed, write_op = READ_ARGS[module], READ_SEEDS[module], None
+        else:
+            table = FEISHU_OPS if feishu else DWS_OPS
+            args, seed, write_op = table[op]['args'], table[op]['seed'], table[op]['write']
+        args = dict(args, retries=RETRIES, timeout=10)
+        args.update(extra_args)
+        cases.append({
+            'id': case_id(module, column, variant), 'module': module, 'column': column, 'variant': variant,
+            'op': op, 'args': args, 'sandbox': snapshot(module, seed, {} if feishu else DWS_SETTINGS),
+            'faults': [fault] if fault else [], 'write_op': write_op, 'msg': msg, 'expect': expect,
+            'lane': lane or module,
+        })
+    return cases
+
+
 def timeout_for(column):
     """Short where the module must give up on a request (slow: the sandbox answers after SLOW_DELAY s)."""
     return 2 if column in ('slow > timeout', 'dropped connection') else 10
@@ -172,6 +255,8 @@ def write_cases(module, table, ops, settings):
                 'sandbox': snapshot(module, ops[op]['seed'], settings), 'faults': [dict(spec, count=count)],
                 'write_op': ops[op]['write'], 'msg': persistent_msg if variant == 'persistent' else [],
             })
+            if (module, column) in UNCONFIRMED_CREATES and variant == 'transient':
+                cases[-1].update(expect='unconfirmed', msg=UNCONFIRMED_MSG)
     return cases
 
 
@@ -210,7 +295,8 @@ def snapshot(module, seed, settings):
 CASES = (write_cases(FS, FEISHU_WRITE_FAULTS, FEISHU_OPS, {})
          + read_cases(FI, FEISHU_READ_FAULTS, {'name': 'Tickets'}, [FEISHU_SEED], {})
          + write_cases(DR, DWS_WRITE_FAULTS, DWS_OPS, DWS_SETTINGS) + job_cases()
-         + read_cases(DI, DWS_READ_FAULTS, {'cluster_id': CLUSTER, 'type': 'OBS'}, [DWS_SEED], DWS_SETTINGS))
+         + read_cases(DI, DWS_READ_FAULTS, {'cluster_id': CLUSTER, 'type': 'OBS'}, [DWS_SEED], DWS_SETTINGS)
+         + extra_cases(EXTRA_ROWS) + extra_cases(TLS_ROWS, lane='tls'))
 CASES_BY_ID = dict((case['id'], case) for case in CASES)
 
 
@@ -239,12 +325,16 @@ def task_output(output, name):
     return output[start:end if end > 0 else len(output)]
 
 
-def run_lane(module, cases, workdir):
-    """Run one module's cases against a sandbox of their own; return {case id: outcome}."""
+def run_lane(lane, cases, workdir):
+    """Run one lane's cases (a module's, or the TLS ones) against a sandbox of their own; {case id: outcome}."""
     os.makedirs(workdir)
-    with run_sandbox() as client:
+    extra_args = ()
+    if lane == 'tls':
+        cert, key = make_self_signed_cert(workdir)
+        extra_args = ('--tls-cert', cert, '--tls-key', key)
+    with run_sandbox(extra_args=extra_args) as client:
         steps = SandboxSteps(client, workdir, cases)
-        path = os.path.join(workdir, 'fault_matrix_%s.yml' % module)
+        path = os.path.join(workdir, 'fault_matrix_%s.yml' % lane)
         with open(path, 'w') as handle:
             yaml.safe_dump(build_playbook(steps, cases), handle, allow_unicode=True, sort_keys=False)
         runner = PlaybookRunner(build_sandbox_env(client), workdir)
@@ -273,10 +363,10 @@ def fault_matrix(request, tmp_path_factory):
             selected.add(callspec.params['cell'])
     base = str(tmp_path_factory.mktemp('fault-matrix'))
     lanes = []
-    for module in MODULES:
-        cases = [case for case in CASES if case['module'] == module and case['id'] in selected]
+    for lane in MODULES + ('tls',):
+        cases = [case for case in CASES if case.get('lane', case['module']) == lane and case['id'] in selected]
         if cases:
-            lanes.append((module, cases, os.path.join(base, module)))
+            lanes.append((lane, cases, os.path.join(base, lane)))
     outcomes = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(lanes) or 1) as pool:
         for lane_outcomes in pool.map(lambda lane: run_lane(*lane), lanes):
@@ -292,7 +382,8 @@ def effective_writes(outcome, write_op=None):
     Whatever the API answered counts: a second create refused as a duplicate name is still a duplicate write.
     """
     return [e for e in outcome['sandbox']['requests']
-            if e['write'] and e['fault'] in (None, 'slow') and e['status'] is not None
+            if e['write'] and e['fault'] in (None, 'slow', 'answer_late', 'act_then_answer')
+            and (e['status'] is not None or e['fault'] == 'act_then_answer')
             and (write_op is None or e['op'] == write_op)]
 
 
@@ -373,6 +464,31 @@ def check_persistent(case, outcome):
     assert_final_state(case, outcome, changed=False)
 
 
+def check_unconfirmed(case, outcome):
+    """A lost answer to a write that is never repeated: one attempt, a clean failure that says changed."""
+    assert_clean_failure(case, outcome)
+    assert outcome['result']['changed'] is True and outcome['result']['written'] == {'outcome': 'unknown'}
+    attempts = [e for e in outcome['sandbox']['requests'] if e['op'] == case['write_op']]
+    assert len(attempts) == 1, attempts  # never sent twice
+    assert effective_writes(outcome) == []
+    assert_final_state(case, outcome, changed=False)
+
+
+def check_written(case, outcome):
+    """Failed after one accepted write: changed=true, and the ids of what was written."""
+    assert_clean_failure(case, outcome)
+    result = outcome['result']
+    assert result['changed'] is True and set(result['written']) == {'id', 'job_id'}, result.get('written')
+    assert [e['op'] for e in effective_writes(outcome)] == [case['write_op']]
+
+
+def check_tls(case, outcome):
+    """A certificate that cannot be verified: one failed handshake, no retry, no request served."""
+    assert_clean_failure(case, outcome)
+    assert outcome['sandbox']['state']['tls_failures'] == 1
+    assert outcome['sandbox']['requests'] == []
+
+
 def check_job_fault(case, outcome):
     assert_clean_failure(case, outcome)
     job = outcome['result'].get('job') or {}
@@ -389,16 +505,24 @@ def test_fault_cell(cell, fault_matrix):
     key = (case['column'], case['module'])
     try:
         assert outcome['sandbox'] is not None, 'the case never ran:\n%s' % outcome['full_output'][-3000:]
-        if case['variant'] == 'transient':
-            check_transient(case, outcome)
-        elif case['variant'] == 'persistent':
-            check_persistent(case, outcome)
-        else:
-            check_job_fault(case, outcome)
+        expect = expectation(case)
+        CHECKS[expect](case, outcome)
     except AssertionError:
         MATRIX.setdefault(key, {})[case['variant']] = 'BROKEN'
         raise
-    MATRIX.setdefault(key, {})[case['variant']] = 'survived' if case['variant'] == 'transient' else 'failed cleanly'
+    MATRIX.setdefault(key, {})[case['variant']] = LABELS[expect]
+
+
+def expectation(case):
+    if 'expect' in case:
+        return case['expect']
+    return {'transient': 'survived', 'persistent': 'failed cleanly'}.get(case['variant'], 'job')
+
+
+CHECKS = {'survived': check_transient, 'failed cleanly': check_persistent, 'unconfirmed': check_unconfirmed,
+          'written': check_written, 'tls': check_tls, 'job': check_job_fault}
+LABELS = {'survived': 'survived', 'failed cleanly': 'failed cleanly', 'unconfirmed': 'unconfirmed',
+          'written': 'failed, changed', 'tls': 'failed at once', 'job': 'failed cleanly'}
 
 
 # ----- the summary table -----------------------------------------------------------------------------------------
