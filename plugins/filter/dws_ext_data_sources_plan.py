@@ -138,10 +138,10 @@ _value:
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.dsops.cloud.plugins.module_utils.dws_data_source import (
+from ansible_collections.dsops.cloud.plugins.module_utils.dws.data_source import (
     RESOURCE_MUTUALLY_EXCLUSIVE, DwsExtDataSourceAdapter, TYPES, resource_argument_spec, validate_common)
-from ansible_collections.dsops.cloud.plugins.module_utils.errors import DsopsError
-from ansible_collections.dsops.cloud.plugins.module_utils.resource import ensure
+from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import DsopsError
+from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import ensure
 from ansible_collections.dsops.cloud.plugins.plugin_utils.data_source_plan import (
     CREATE, DELETE, Plan, PlanError, SnapshotWriteAttempted, action_of, check_item, check_purge, describe,
     label_for, recording)

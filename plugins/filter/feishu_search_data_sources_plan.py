@@ -128,9 +128,9 @@ _value:
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.dsops.cloud.plugins.module_utils.errors import DsopsError
-from ansible_collections.dsops.cloud.plugins.module_utils.feishu_client import normalise_data_source
-from ansible_collections.dsops.cloud.plugins.module_utils.feishu_data_source import (
+from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import DsopsError
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu.client import normalise_data_source
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu.data_source import (
     FeishuDataSourceAdapter, ensure_data_source, resource_argument_spec)
 from ansible_collections.dsops.cloud.plugins.plugin_utils.data_source_plan import (
     CREATE, DELETE, Plan, PlanError, SnapshotWriteAttempted, action_of, check_item, check_purge, describe,

@@ -362,11 +362,11 @@ error:
     path: /v1.0/0123456789abcdef0123456789abcdef/clusters/11111111-2222-3333-4444-555555555555/ext-data-sources
 '''
 
-from ansible_collections.dsops.cloud.plugins.module_utils.dws_data_source import (
-    RESOURCE_MUTUALLY_EXCLUSIVE, DwsExtDataSourceAdapter, build_client, connection_argument_spec,
-    resource_argument_spec)
-from ansible_collections.dsops.cloud.plugins.module_utils.module_glue import new_module, run, secret_registrar
-from ansible_collections.dsops.cloud.plugins.module_utils.resource import ensure
+from ansible_collections.dsops.cloud.plugins.module_utils.dws.connection import build_client, connection_argument_spec
+from ansible_collections.dsops.cloud.plugins.module_utils.dws.data_source import (
+    RESOURCE_MUTUALLY_EXCLUSIVE, DwsExtDataSourceAdapter, resource_argument_spec)
+from ansible_collections.dsops.cloud.plugins.module_utils.core.module_edge import new_module, run, secret_registrar
+from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import ensure
 
 
 def argument_spec():

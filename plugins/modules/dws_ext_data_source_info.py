@@ -101,9 +101,9 @@ ext_data_sources:
       fail_reason: ""
 '''
 
-from ansible_collections.dsops.cloud.plugins.module_utils.dws_data_source import (
-    build_client, connection_argument_spec, gather)
-from ansible_collections.dsops.cloud.plugins.module_utils.module_glue import new_module, run, secret_registrar
+from ansible_collections.dsops.cloud.plugins.module_utils.dws.connection import build_client, connection_argument_spec
+from ansible_collections.dsops.cloud.plugins.module_utils.dws.data_source import gather
+from ansible_collections.dsops.cloud.plugins.module_utils.core.module_edge import new_module, run, secret_registrar
 
 
 def argument_spec():

@@ -353,11 +353,10 @@ conflicts:
   sample: {"schema_id": {"current": "ticket_schema", "desired": "other_schema"}}
 '''
 
-from ansible_collections.dsops.cloud.plugins.module_utils.feishu_client import (
-    client_from_params, connection_argument_spec)
-from ansible_collections.dsops.cloud.plugins.module_utils.feishu_data_source import (
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu.connection import build_client, connection_argument_spec
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu.data_source import (
     FeishuDataSourceAdapter, ensure_data_source, resource_argument_spec)
-from ansible_collections.dsops.cloud.plugins.module_utils.module_glue import new_module, run, secret_registrar
+from ansible_collections.dsops.cloud.plugins.module_utils.core.module_edge import new_module, run, secret_registrar
 
 
 def argument_spec():
@@ -369,14 +368,14 @@ def argument_spec():
 def main():
     module = new_module(
         argument_spec=argument_spec(),
-        # the credentials are checked by client_from_params, where a blank variable counts as not set
+        # the credentials are checked by build_client, where a blank variable counts as not set
         required_one_of=[('id', 'name')],
         supports_check_mode=True,
     )
 
     def work():
         # both constructors validate their options; neither sends a request
-        client = client_from_params(module.params, secret_registrar(module))
+        client = build_client(module.params, secret_registrar(module))
         adapter = FeishuDataSourceAdapter(client, module.params)
         return ensure_data_source(adapter, check_mode=module.check_mode, want_diff=module._diff)
 

@@ -116,10 +116,9 @@ error:
     path: /open-apis/search/v2/data_sources
 '''
 
-from ansible_collections.dsops.cloud.plugins.module_utils.feishu_client import (
-    client_from_params, connection_argument_spec)
-from ansible_collections.dsops.cloud.plugins.module_utils.feishu_data_source import gather_data_sources
-from ansible_collections.dsops.cloud.plugins.module_utils.module_glue import new_module, run, secret_registrar
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu.connection import build_client, connection_argument_spec
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu.data_source import gather_data_sources
+from ansible_collections.dsops.cloud.plugins.module_utils.core.module_edge import new_module, run, secret_registrar
 
 
 def argument_spec():
@@ -134,12 +133,12 @@ def argument_spec():
 def main():
     module = new_module(
         argument_spec=argument_spec(),
-        # the credentials are checked by client_from_params, where a blank variable counts as not set
+        # the credentials are checked by build_client, where a blank variable counts as not set
         supports_check_mode=True,
     )
 
     def work():
-        client = client_from_params(module.params, secret_registrar(module))
+        client = build_client(module.params, secret_registrar(module))
         return {'changed': False, 'data_sources': gather_data_sources(client, module.params)}
 
     run(module, work)

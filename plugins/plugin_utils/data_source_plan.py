@@ -18,8 +18,8 @@ from __future__ import absolute_import, division, print_function
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 
-from ansible_collections.dsops.cloud.plugins.module_utils import reconcile
-from ansible_collections.dsops.cloud.plugins.module_utils.errors import DsopsError
+from ansible_collections.dsops.cloud.plugins.module_utils.core import reconcile
+from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import DsopsError
 
 __metaclass__ = type
 

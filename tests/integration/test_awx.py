@@ -37,7 +37,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.dsops.cloud.plugins.module_utils import dws_data_source, feishu_client
+from ansible_collections.dsops.cloud.plugins.module_utils.dws import connection as dws_connection
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu import connection as feishu_connection
 
 __metaclass__ = type
 
@@ -76,8 +77,8 @@ def env_options(spec):
 
 
 MODULE_SPECS = {
-    'huawei_cloud_dws.yml': dws_data_source.connection_argument_spec(),
-    'feishu_app.yml': feishu_client.connection_argument_spec(),
+    'huawei_cloud_dws.yml': dws_connection.connection_argument_spec(),
+    'feishu_app.yml': feishu_connection.connection_argument_spec(),
 }
 
 
@@ -109,12 +110,12 @@ def test_a_blank_optional_field_means_unset_to_the_modules(monkeypatch):
     for name, value in list(feishu_env.items()) + list(dws_env.items()):
         monkeypatch.setenv(name, value)
 
-    params = ArgumentSpecValidator(feishu_client.connection_argument_spec()).validate({}).validated_parameters
-    client = feishu_client.client_from_params(params, register_secret=None)
-    assert client.base_url == feishu_client.DEFAULT_BASE_URL
+    params = ArgumentSpecValidator(feishu_connection.connection_argument_spec()).validate({}).validated_parameters
+    client = feishu_connection.build_client(params, register_secret=None)
+    assert client.base_url == feishu_connection.DEFAULT_BASE_URL
 
-    params = ArgumentSpecValidator(dws_data_source.connection_argument_spec()).validate({}).validated_parameters
-    client = dws_data_source.build_client(params)
+    params = ArgumentSpecValidator(dws_connection.connection_argument_spec()).validate({}).validated_parameters
+    client = dws_connection.build_client(params)
     assert client.auth_token == 'iam-token' and not client.access_key
     assert client.endpoint == 'https://dws.cn-north-4.myhuaweicloud.com'
 

@@ -312,14 +312,23 @@ def test_a_concurrent_operation_once_is_retried(sandbox, run_playbook):
     assert len(data_sources(sandbox)) == 1
 
 
-def test_a_503_once_on_create_is_rechecked_then_created_exactly_once(sandbox, run_playbook):
-    sandbox.inject('http_error', platform='dws', op='dws.create', status=503)
-    result = run_ok(run_playbook, OBS)
-    assert result['changed'] is True
-    log = dws_log(sandbox)
-    assert ops(log)[:4] == ['dws.list', 'dws.create', 'dws.list', 'dws.create']
-    assert log[1]['status'] == 503 and log[3]['status'] == 200
+def assert_unconfirmed_create_then_a_rerun_creates(sandbox, run_playbook, extra_vars):
+    """A create whose answer was lost is never sent twice: the task fails as unconfirmed; a re-run converges."""
+    result, dummy = run_failing(run_playbook, extra_vars)
+    log = ops(dws_log(sandbox))
+    assert log[:2] == ['dws.list', 'dws.create'] and log.count('dws.create') == 1
+    assert set(log[2:]) == {'dws.list'} and len(log[2:]) > 2  # looked again and again, never re-sent
+    assert 'may have been carried out' in result['msg'] and result['changed'] is True
+    assert data_sources(sandbox) == []
+    sandbox.clear_log()
+    again = run_ok(run_playbook, extra_vars)
+    assert again['changed'] is True and [w['op'] for w in sandbox.writes('dws')] == ['dws.create']
     assert len(data_sources(sandbox)) == 1
+
+
+def test_a_503_once_on_create_is_looked_up_never_repeated(sandbox, run_playbook):
+    sandbox.inject('http_error', platform='dws', op='dws.create', status=503)
+    assert_unconfirmed_create_then_a_rerun_creates(sandbox, run_playbook, dict(OBS, dws_timeout=3))
 
 
 def test_a_503_once_on_a_read_is_retried(sandbox, run_playbook):
@@ -344,11 +353,8 @@ def test_dws_0015_on_delete_is_a_clean_failure_while_the_source_is_still_listed(
 
 def test_a_dropped_create_is_rechecked_and_not_duplicated(sandbox, run_playbook):
     sandbox.inject('drop', platform='dws', op='dws.create')
-    # without an answer the module gives the create as long as its timeout before it looks: keep that short
-    result = run_ok(run_playbook, dict(OBS, dws_timeout=3))
-    assert result['changed'] is True
-    assert ops(dws_log(sandbox))[:4] == ['dws.list', 'dws.create', 'dws.list', 'dws.create']
-    assert len(data_sources(sandbox)) == 1
+    # the module looks for as long as its timeout (at least 5 s): keep that short
+    assert_unconfirmed_create_then_a_rerun_creates(sandbox, run_playbook, dict(OBS, dws_timeout=3))
 
 
 def test_rate_limit_and_malformed_answers_are_retried(sandbox, run_playbook):

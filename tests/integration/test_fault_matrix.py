@@ -207,8 +207,8 @@ EXTRA_ROWS = [
      'job', ['ended with status CANCELED'], {}),
 ]
 # Every module against a sandbox whose certificate it cannot verify: one attempt, no retry.
-TLS_ROWS = [(module, 'certificate error', 'persistent', op, None, 'tls', ['certificate verify failed',
-                                                                         'validate_certs'], {})
+TLS_MSG = ['certificate verify failed', 'validate_certs']
+TLS_ROWS = [(module, 'certificate error', 'persistent', op, None, 'tls', TLS_MSG, {})
             for module, op in ((FS, 'create'), (FI, 'read'), (DR, 'create'), (DI, 'read'))]
 READ_ARGS = {FI: {'name': 'Tickets'}, DI: {'cluster_id': CLUSTER, 'type': 'OBS'}}
 READ_SEEDS = {FI: [FEISHU_SEED], DI: [DWS_SEED]}

@@ -216,12 +216,23 @@ def test_a_server_error_on_a_patch_is_retried(sandbox, run_playbook):
     assert [(w['op'], w['status']) for w in sandbox.writes('feishu')] == [('feishu.patch', 500), ('feishu.patch', 200)]
 
 
-def test_a_server_error_on_a_create_is_followed_by_a_lookup_before_creating_again(sandbox, run_playbook):
-    sandbox.inject('http_error', platform='feishu', method='POST', path=COLLECTION_PATTERN, status=500)
-    result = run_ok(run_playbook, {'ds_name': 'Tickets'})
-    assert result['changed'] is True
-    assert ops(feishu_log(sandbox)) == ['feishu.token', 'feishu.list', 'feishu.create', 'feishu.list', 'feishu.create']
+def assert_unconfirmed_create_then_a_rerun_creates(sandbox, run_playbook, extra_vars):
+    """A create whose answer was lost is never sent twice: the task fails as unconfirmed; a re-run converges."""
+    result, dummy = run_failing(run_playbook, extra_vars)
+    log = ops(feishu_log(sandbox))
+    assert log[:3] == ['feishu.token', 'feishu.list', 'feishu.create'] and log.count('feishu.create') == 1
+    assert set(log[3:]) == {'feishu.list'} and len(log[3:]) > 2  # looked again and again, never re-sent
+    assert 'may have been carried out' in result['msg'] and result['changed'] is True
+    assert data_sources(sandbox) == []
+    sandbox.clear_log()
+    again = run_ok(run_playbook, extra_vars)
+    assert again['changed'] is True and ops(sandbox.writes('feishu')) == ['feishu.create']
     assert [d['name'] for d in data_sources(sandbox)] == ['Tickets']
+
+
+def test_a_server_error_on_a_create_is_looked_up_never_repeated(sandbox, run_playbook):
+    sandbox.inject('http_error', platform='feishu', method='POST', path=COLLECTION_PATTERN, status=500)
+    assert_unconfirmed_create_then_a_rerun_creates(sandbox, run_playbook, {'ds_name': 'Tickets', 'feishu_timeout': 2})
 
 
 def test_a_create_whose_answer_is_lost_is_adopted_not_duplicated(sandbox, run_playbook):
@@ -235,12 +246,9 @@ def test_a_create_whose_answer_is_lost_is_adopted_not_duplicated(sandbox, run_pl
 
 
 def test_a_dropped_connection_on_a_create_does_not_duplicate(sandbox, run_playbook):
-    # dropped without being carried out: after looking (and finding nothing) the create is sent again
+    # dropped without being carried out: the module cannot know, so it looks, and never sends it again
     sandbox.inject('drop', platform='feishu', method='POST', path=COLLECTION_PATTERN)
-    result = run_ok(run_playbook, {'ds_name': 'Tickets', 'feishu_timeout': 2})
-    assert result['changed'] is True
-    assert ops(feishu_log(sandbox)) == ['feishu.token', 'feishu.list', 'feishu.create', 'feishu.list', 'feishu.create']
-    assert [d['name'] for d in data_sources(sandbox)] == ['Tickets']
+    assert_unconfirmed_create_then_a_rerun_creates(sandbox, run_playbook, {'ds_name': 'Tickets', 'feishu_timeout': 2})
 
 
 def test_a_persistent_server_error_fails_cleanly_with_code_and_log_id(sandbox, run_playbook):

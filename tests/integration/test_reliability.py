@@ -365,8 +365,6 @@ def test_a_certificate_error_fails_at_once_without_retries(tmp_path):
 
 # ----- 17. a password given for an existing MRS source -----------------------------------------------------
 
-
-
 def seed_mrs(sandbox):
     return sandbox.seed_dws(PROJECT, CLUSTER, [{'name': 'mrs_src1', 'type': 'MRS', 'user_name': 'mrs_user',
                                                 'data_source_id': MRS_CLUSTER}])[0]

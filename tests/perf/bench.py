@@ -51,7 +51,7 @@ collection_path.make_importable()
 
 from ansible import __version__ as ANSIBLE_VERSION  # noqa: E402
 
-from ansible_collections.dsops.cloud.plugins.module_utils.dws_client import backoff_delays  # noqa: E402
+from ansible_collections.dsops.cloud.plugins.module_utils.core.retry import backoff_delays  # noqa: E402
 
 __metaclass__ = type
 

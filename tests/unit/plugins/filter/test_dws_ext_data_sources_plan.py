@@ -20,10 +20,10 @@ from ansible_collections.dsops.cloud.plugins.filter.dws_ext_data_sources_listing
     FilterModule as ListingsModule, dws_ext_data_sources_listings as listings)
 from ansible_collections.dsops.cloud.plugins.filter.dws_ext_data_sources_plan import (
     FilterModule as PlanModule, dws_ext_data_sources_plan as plan)
-from ansible_collections.dsops.cloud.plugins.module_utils.dws_data_source import (
-    DwsExtDataSourceAdapter, build_client, gather)
-from ansible_collections.dsops.cloud.plugins.module_utils.resource import ensure
-from ansible_collections.dsops.cloud.plugins.module_utils.transport import HttpTransport
+from ansible_collections.dsops.cloud.plugins.module_utils.dws.data_source import DwsExtDataSourceAdapter, gather
+from ansible_collections.dsops.cloud.plugins.module_utils.dws.connection import build_client
+from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import ensure
+from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import HttpTransport
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.dws_fake_api import (
     AK, CLUSTER, MRS_CLUSTER, PROJECT, SK, FakeDws)
 

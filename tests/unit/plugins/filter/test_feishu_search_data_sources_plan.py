@@ -16,10 +16,11 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.dsops.cloud.plugins.filter.feishu_search_data_sources_plan import (
     FilterModule, feishu_search_data_sources_plan as plan)
-from ansible_collections.dsops.cloud.plugins.module_utils.feishu_client import FeishuClient
-from ansible_collections.dsops.cloud.plugins.module_utils.feishu_data_source import (
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu.client import FeishuClient
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu.data_source import (
     FeishuDataSourceAdapter, ensure_data_source, gather_data_sources)
-from ansible_collections.dsops.cloud.plugins.module_utils.transport import HttpTransport, RetryPolicy
+from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import HttpTransport
+from ansible_collections.dsops.cloud.plugins.module_utils.core.retry import RetryPolicy
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.test_feishu_fake_api import (
     APP_ID, APP_SECRET, FakeFeishu)
 

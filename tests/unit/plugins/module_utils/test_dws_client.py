@@ -9,12 +9,14 @@ import json
 import pytest
 import requests
 
-from ansible_collections.dsops.cloud.plugins.module_utils import dws_client
-from ansible_collections.dsops.cloud.plugins.module_utils.dws_client import (
-    DwsClient, check_auth, configure_status, resolve_endpoint, run_status)
-from ansible_collections.dsops.cloud.plugins.module_utils.errors import (
+from ansible_collections.dsops.cloud.plugins.module_utils.dws import client as dws_client
+from ansible_collections.dsops.cloud.plugins.module_utils.dws.client import (
+    DwsClient, check_auth, configure_status, run_status)
+from ansible_collections.dsops.cloud.plugins.module_utils.dws.connection import resolve_endpoint
+from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import (
     ApiError, DsopsError, InputError, JobError, TransportError)
-from ansible_collections.dsops.cloud.plugins.module_utils.transport import HttpTransport, RetryPolicy
+from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import HttpTransport
+from ansible_collections.dsops.cloud.plugins.module_utils.core.retry import RetryPolicy
 
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.dws_fake_api import (
     AK, AUTH_TOKEN, CLUSTER, PROJECT, SECURITY_TOKEN, SK, FakeDws, transport_error)
@@ -282,8 +284,11 @@ def test_an_ambiguous_reconfigure_is_sent_again_only_without_reboot(reboot, post
                                                 'connect_info': 'db'})['id']
     fake.job_polls = 0
     fake.inject('PUT', None, status=503, body={'error_code': 'DWS.0005', 'error_msg': 'busy'})
-    call = lambda: client.reconfigure_data_source(CLUSTER, ds_id, {'reboot': reboot, 'agency': 'new_agency'},
-                                                  recheck=lambda: None)
+
+    def call():
+        return client.reconfigure_data_source(CLUSTER, ds_id, {'reboot': reboot, 'agency': 'new_agency'},
+                                              recheck=lambda: None)
+
     if reboot:
         with pytest.raises(DsopsError, match='may have been carried out'):
             call()

@@ -7,12 +7,13 @@ from __future__ import absolute_import, division, print_function
 import pytest
 import requests
 
-from ansible_collections.dsops.cloud.plugins.module_utils.dws_data_source import (
-    DwsExtDataSourceAdapter, build_client, gather, sanitize_data_source)
-from ansible_collections.dsops.cloud.plugins.module_utils.errors import (
+from ansible_collections.dsops.cloud.plugins.module_utils.dws.data_source import (
+    DwsExtDataSourceAdapter, gather, sanitize_data_source)
+from ansible_collections.dsops.cloud.plugins.module_utils.dws.connection import build_client
+from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import (
     ApiError, ConflictError, DsopsError, InputError, JobError)
-from ansible_collections.dsops.cloud.plugins.module_utils.resource import ensure
-from ansible_collections.dsops.cloud.plugins.module_utils.transport import HttpTransport
+from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import ensure
+from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import HttpTransport
 
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.dws_fake_api import AK, CLUSTER, MRS_CLUSTER, PROJECT, SK, FakeDws, transport_error
 

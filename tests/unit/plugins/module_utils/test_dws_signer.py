@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from ansible_collections.dsops.cloud.plugins.module_utils import dws_signer
+from ansible_collections.dsops.cloud.plugins.module_utils.dws import signer as dws_signer
 
 __metaclass__ = type
 

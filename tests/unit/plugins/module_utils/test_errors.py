@@ -7,8 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 import pytest
 
-from ansible_collections.dsops.cloud.plugins.module_utils import errors
-from ansible_collections.dsops.cloud.plugins.module_utils.errors import ApiError, DsopsError, JobError
+from ansible_collections.dsops.cloud.plugins.module_utils.core import errors
+from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import ApiError, DsopsError, JobError
 
 __metaclass__ = type
 

@@ -13,10 +13,12 @@ import json
 import pytest
 import requests
 
-from ansible_collections.dsops.cloud.plugins.module_utils import feishu_client
-from ansible_collections.dsops.cloud.plugins.module_utils.errors import ApiError, InputError, TransportError
-from ansible_collections.dsops.cloud.plugins.module_utils.feishu_client import FeishuClient, decode_error
-from ansible_collections.dsops.cloud.plugins.module_utils.transport import HttpResponse, HttpTransport, RetryPolicy
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu import client as feishu_client
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu import connection as feishu_connection
+from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import ApiError, InputError, TransportError
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu.client import FeishuClient, decode_error
+from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import HttpResponse, HttpTransport
+from ansible_collections.dsops.cloud.plugins.module_utils.core.retry import RetryPolicy
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.test_feishu_fake_api import (
     APP_ID, APP_SECRET, COLLECTION, TOKEN_PATH, FakeFeishu, FakeResponse, error, gateway_page, read_timeout)
 
@@ -289,8 +291,8 @@ def test_a_list_that_never_ends_stops_at_the_page_cap(monkeypatch):
 def test_an_item_repeated_across_pages_is_counted_once():
     fake = FakeFeishu()
     item = {'id': '7300000000000000001', 'name': 'Tickets'}
-    fake.fail('GET', COLLECTION, FakeResponse(200, {'code': 0, 'data': {'items': [item], 'has_more': True,
-                                                                         'page_token': 'p2'}}))
+    first_page = {'items': [item], 'has_more': True, 'page_token': 'p2'}
+    fake.fail('GET', COLLECTION, FakeResponse(200, {'code': 0, 'data': first_page}))
     fake.fail('GET', COLLECTION, FakeResponse(200, {'code': 0, 'data': {'items': [item], 'has_more': False}}))
     assert make_client(fake).list_data_sources() == [item]
 
@@ -375,12 +377,12 @@ def params(**overrides):
 ])
 def test_connection_options_are_checked_before_any_request(bad, words):
     with pytest.raises(InputError, match=words):
-        feishu_client.client_from_params(params(**bad), lambda value: None, session=FakeFeishu())
+        feishu_connection.build_client(params(**bad), lambda value: None, session=FakeFeishu())
 
 
 def test_client_from_params_uses_the_options():
-    client = feishu_client.client_from_params(params(base_url='https://open.larksuite.com/', retries=2, timeout=7),
-                                              lambda value: None, session=FakeFeishu())
+    client = feishu_connection.build_client(params(base_url='https://open.larksuite.com/', retries=2, timeout=7),
+                                            lambda value: None, session=FakeFeishu())
     assert client.base_url == 'https://open.larksuite.com'
     assert client.retry.retries == 2 and client.transport.timeout == 7
 
@@ -429,14 +431,14 @@ def test_a_certificate_error_is_one_request_however_many_retries():
 def test_a_base_url_with_user_info_is_refused_naming_the_option_never_the_value():
     fake = FakeFeishu()
     with pytest.raises(InputError) as failure:
-        feishu_client.client_from_params(params(base_url='https://larkadmin:hunter22@open.feishu.cn'),
-                                         lambda value: None, session=fake)
+        feishu_connection.build_client(params(base_url='https://larkadmin:hunter22@open.feishu.cn'),
+                                       lambda value: None, session=fake)
     text = str(failure.value)
     assert text.startswith('base_url ') and 'user name or password' in text
     assert 'hunter22' not in text and 'larkadmin' not in text
     assert fake.log == []
     with pytest.raises(InputError, match='^base_url '):
-        feishu_client.validate_connection(params(base_url='https://larkadmin@open.feishu.cn'))
+        feishu_connection.validate_connection(params(base_url='https://larkadmin@open.feishu.cn'))
 
 
 @pytest.mark.parametrize('bad, words', [
@@ -449,7 +451,7 @@ def test_a_base_url_with_user_info_is_refused_naming_the_option_never_the_value(
 def test_out_of_range_connection_options_are_refused_before_any_request(bad, words):
     fake = FakeFeishu()
     with pytest.raises(InputError) as failure:
-        feishu_client.client_from_params(params(**bad), lambda value: None, session=fake)
+        feishu_connection.build_client(params(**bad), lambda value: None, session=fake)
     assert str(failure.value) == words and fake.log == []
 
 
@@ -457,7 +459,7 @@ def test_client_from_params_masks_error_snippets_with_the_registered_secrets():
     """The transport's snippet is masked by the same secrets the client registers (cut after masking)."""
     fake = FakeFeishu()
     seen = []
-    client = feishu_client.client_from_params(params(retries=0), seen.append, session=fake)
+    client = feishu_connection.build_client(params(retries=0), seen.append, session=fake)
     page = b'<html>' + b'y' * 190 + APP_SECRET.encode() + b'</html>'
     fake.fail('POST', TOKEN_PATH, FakeResponse(404, raw=page, headers={'Content-Type': 'text/html'}))
     with pytest.raises(ApiError) as failure:

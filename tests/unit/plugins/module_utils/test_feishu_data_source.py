@@ -11,11 +11,12 @@ from __future__ import absolute_import, division, print_function
 
 import pytest
 
-from ansible_collections.dsops.cloud.plugins.module_utils.errors import ConflictError, DsopsError, InputError
-from ansible_collections.dsops.cloud.plugins.module_utils.feishu_client import FeishuClient
-from ansible_collections.dsops.cloud.plugins.module_utils.feishu_data_source import (
+from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import ConflictError, DsopsError, InputError
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu.client import FeishuClient
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu.data_source import (
     FeishuDataSourceAdapter, desired_fields, ensure_data_source, gather_data_sources, sanitize_data_source)
-from ansible_collections.dsops.cloud.plugins.module_utils.transport import HttpTransport, RetryPolicy
+from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import HttpTransport
+from ansible_collections.dsops.cloud.plugins.module_utils.core.retry import RetryPolicy
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.test_feishu_fake_api import (
     APP_ID, APP_SECRET, COLLECTION, FakeFeishu, FakeResponse, error, read_timeout)
 

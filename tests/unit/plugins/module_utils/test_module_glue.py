@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 import json
 
-from ansible_collections.dsops.cloud.plugins.module_utils import module_glue
+from ansible_collections.dsops.cloud.plugins.module_utils.core import module_edge as module_glue
 
 __metaclass__ = type
 

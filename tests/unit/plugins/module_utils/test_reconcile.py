@@ -4,8 +4,8 @@
 
 from __future__ import absolute_import, division, print_function
 
-from ansible_collections.dsops.cloud.plugins.module_utils import reconcile
-from ansible_collections.dsops.cloud.plugins.module_utils.reconcile import Field
+from ansible_collections.dsops.cloud.plugins.module_utils.core import reconcile
+from ansible_collections.dsops.cloud.plugins.module_utils.core.reconcile import Field
 
 __metaclass__ = type
 

@@ -11,10 +11,11 @@ import os
 import pytest
 import requests
 
-from ansible_collections.dsops.cloud.plugins.module_utils import transport
-from ansible_collections.dsops.cloud.plugins.module_utils.errors import ApiError, InputError, TransportError
-from ansible_collections.dsops.cloud.plugins.module_utils.transport import (
-    HttpResponse, HttpTransport, RetryPolicy, check_base_url, clean_credential)
+from ansible_collections.dsops.cloud.plugins.module_utils.core import transport
+from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import ApiError, InputError, TransportError
+from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import (
+    HttpResponse, HttpTransport, check_base_url, clean_credential)
+from ansible_collections.dsops.cloud.plugins.module_utils.core.retry import RetryPolicy
 
 __metaclass__ = type
 
@@ -273,8 +274,10 @@ def netrc_everywhere(tmp_path, monkeypatch):
     return path
 
 
-@pytest.mark.parametrize('url, netrc_basic', [('http://127.0.0.1:9/x', 'mlogin:mpass'),
-                                               ('https://dws.example.test/v1.0/p', 'x:y')])
+@pytest.mark.parametrize('url, netrc_basic', [
+    ('http://127.0.0.1:9/x', 'mlogin:mpass'),
+    ('https://dws.example.test/v1.0/p', 'x:y'),
+])
 def test_our_auth_hook_keeps_our_authorization_where_netrc_would_replace_it(netrc_everywhere, url, netrc_basic):
     session = requests.Session()
     plain = session.prepare_request(requests.Request('GET', url, headers={'Authorization': 'Bearer ours'}))

@@ -14,7 +14,7 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.dsops.cloud.plugins.module_utils import transport
+from ansible_collections.dsops.cloud.plugins.module_utils.core import transport
 from ansible_collections.dsops.cloud.plugins.modules import dws_ext_data_source
 
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.dws_fake_api import (

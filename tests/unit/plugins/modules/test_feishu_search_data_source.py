@@ -11,7 +11,8 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.dsops.cloud.plugins.module_utils import transport
+from ansible_collections.dsops.cloud.plugins.module_utils.core import transport
+from ansible_collections.dsops.cloud.plugins.module_utils.core import retry
 from ansible_collections.dsops.cloud.plugins.modules import feishu_search_data_source as module_under_test
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.test_feishu_fake_api import (
     APP_ID, APP_SECRET, COLLECTION, FakeFeishu, error)
@@ -31,7 +32,7 @@ class NoSleep:
 def fake(monkeypatch):
     server = FakeFeishu([{'id': DS_ID, 'name': 'Tickets', 'state': 1, 'i18n_name': {'zh_cn': '工单'}}])
     monkeypatch.setattr(transport.requests, 'Session', lambda: server)
-    monkeypatch.setattr(transport, 'time', NoSleep)
+    monkeypatch.setattr(retry, 'time', NoSleep)
     for name in ('FEISHU_APP_ID', 'FEISHU_APP_SECRET', 'FEISHU_TENANT_ACCESS_TOKEN', 'FEISHU_BASE_URL'):
         monkeypatch.delenv(name, raising=False)
     return server

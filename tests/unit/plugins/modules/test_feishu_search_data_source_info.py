@@ -11,7 +11,7 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.dsops.cloud.plugins.module_utils import transport
+from ansible_collections.dsops.cloud.plugins.module_utils.core import transport
 from ansible_collections.dsops.cloud.plugins.modules import feishu_search_data_source_info as module_under_test
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.test_feishu_fake_api import (
     APP_ID, APP_SECRET, COLLECTION, FakeFeishu, error)

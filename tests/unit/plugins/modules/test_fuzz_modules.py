@@ -34,7 +34,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.dsops.cloud.plugins.module_utils import transport
+from ansible_collections.dsops.cloud.plugins.module_utils.core import transport
 from ansible_collections.dsops.cloud.plugins.modules import (
     dws_ext_data_source, dws_ext_data_source_info, feishu_search_data_source, feishu_search_data_source_info)
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.dws_fake_api import (

@@ -22,11 +22,11 @@ import os
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ansible_collections.dsops.cloud.plugins.module_utils import reconcile
-from ansible_collections.dsops.cloud.plugins.module_utils.errors import InputError
-from ansible_collections.dsops.cloud.plugins.module_utils.feishu_data_source import (
+from ansible_collections.dsops.cloud.plugins.module_utils.core import reconcile
+from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import InputError
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu.data_source import (
     FIELDS as FEISHU_FIELDS, desired_fields, sanitize_data_source, validate_options)
-from ansible_collections.dsops.cloud.plugins.module_utils.reconcile import Field
+from ansible_collections.dsops.cloud.plugins.module_utils.core.reconcile import Field
 
 __metaclass__ = type
 

@@ -11,14 +11,13 @@ so the module edge can mask them in every output.
 from __future__ import absolute_import, division, print_function
 
 import json
-import re
-import time
 
 from ansible.module_utils.six.moves.urllib.parse import quote
 
-from ansible_collections.dsops.cloud.plugins.module_utils.dws_signer import canonical_query_from_pairs, sign
-from ansible_collections.dsops.cloud.plugins.module_utils.errors import ApiError, InputError, JobError
-from ansible_collections.dsops.cloud.plugins.module_utils.transport import RetryPolicy, backoff_delays, check_base_url
+from ansible_collections.dsops.cloud.plugins.module_utils.dws.signer import canonical_query_from_pairs, sign
+from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import ApiError, InputError, JobError
+from ansible_collections.dsops.cloud.plugins.module_utils.core.retry import RetryPolicy
+from ansible_collections.dsops.cloud.plugins.module_utils.core.waiter import Waiter
 
 __metaclass__ = type
 
@@ -27,17 +26,6 @@ PLATFORM = 'DWS'
 # application/json type as a signed payload.
 CONTENT_TYPE = 'application/json;charset=UTF-8'
 
-# Regions whose endpoints do not end in .myhuaweicloud.com (SDK 3.1.219 region table).
-REGION_DOMAIN_EXCEPTIONS = {
-    'eu-west-101': 'myhuaweicloud.eu',
-    'cn-south-4': 'myhuaweicloud.cn',
-    'cn-north-12': 'myhuaweicloud.cn',
-    'cn-east-4': 'myhuaweicloud.cn',
-    'tr-west-1': 'myhuaweicloud.cn',
-    'ap-southeast-4': 'myhuaweicloud.cn',
-}
-DEFAULT_DOMAIN = 'myhuaweicloud.com'
-REGION_RE = re.compile(r'^[a-z0-9][a-z0-9-]{1,62}\Z')
 
 # "Another operation is in progress on the instance": the server refused the call,
 # so repeating it later is safe even for a write.
@@ -56,23 +44,6 @@ JOB_RUNNING = ('INIT', 'WAITING', 'RUNNING', 'DELAY_SCHEDULED')
 # Terraform also stops on, and FAILED / CANCELED-like spellings must not wait out wait_timeout.
 JOB_FAILING_MARKERS = ('FAIL', 'ERROR', 'STOP', 'CANCEL')
 JOB_DONE, JOB_FAILED, JOB_GOING, JOB_UNKNOWN = 'done', 'failed', 'going', 'unknown'
-
-
-def resolve_endpoint(endpoint=None, region=None):
-    """The base URL: an explicit endpoint wins, else the regional default."""
-    if endpoint:
-        endpoint = endpoint.strip().rstrip('/')
-        check_base_url('endpoint', endpoint, 'https://dws.cn-north-4.myhuaweicloud.com')
-        return endpoint
-    if region:
-        region = region.strip().lower()  # host names ignore case; the table of exceptions is lower case
-        if not REGION_RE.match(region):
-            raise InputError('region %r is not valid: a region name is lower-case letters, digits and "-", for '
-                             'example cn-north-4.' % region)
-        domain = REGION_DOMAIN_EXCEPTIONS.get(region, DEFAULT_DOMAIN)
-        return 'https://dws.%s.%s' % (region, domain)
-    raise InputError('Either region (HW_REGION_NAME) or endpoint (HW_DWS_ENDPOINT) is required '
-                     'to know where the DWS API is.')
 
 
 def check_auth(access_key=None, secret_key=None, security_token=None, auth_token=None):
@@ -158,8 +129,7 @@ class DwsClient:
         self.auth_token = auth_token
         self.retry = retry or RetryPolicy()
         self.register_secret = register_secret or (lambda value: None)
-        self.sleep = sleep or time.sleep
-        self.clock = clock or time.monotonic
+        self.waiter = Waiter(sleep, clock)
         self.auth_refusal = None  # the first authentication failure: nothing is sent after it
         for secret in (secret_key, security_token, auth_token):
             self.register_secret(secret)
@@ -319,24 +289,6 @@ class DwsClient:
 
     # ----- waiting -------------------------------------------------------------------------------------------
 
-    def poll(self, fetch, is_done, timeout):
-        """Call ``fetch()`` until ``is_done(value)`` or ``timeout`` seconds have passed.
-
-        Starts quickly (1 s) and backs off by 1.5 up to 15 s, unlike Terraform's
-        fixed 30 s.  Returns (done, last value fetched or None).
-        """
-        deadline = self.clock() + timeout
-        last = None
-        for delay in backoff_delays():
-            remaining = deadline - self.clock()
-            if remaining <= 0:
-                return False, last
-            self.sleep(min(delay, remaining))
-            last = fetch()
-            if is_done(last):
-                return True, last
-        return False, last  # pragma: no cover (backoff_delays never ends)
-
     def wait_for_job(self, job_id, timeout):
         """Wait for a DWS job; return (its record on SUCCESS, warnings), raise JobError otherwise.
 
@@ -352,7 +304,7 @@ class DwsClient:
                 unknown.append(status)
             return dict(job, job_id=job.get('job_id') or job_id)
 
-        done, job = self.poll(fetch, lambda record: job_phase(job_status(record)) in (JOB_DONE, JOB_FAILED), timeout)
+        done, job = self.waiter.until(fetch, lambda record: job_phase(job_status(record)) in (JOB_DONE, JOB_FAILED), timeout)
         warnings = ['DWS job %s reported the status %r, which this collection does not know; it was taken as still '
                     'running.' % (job_id, status or '') for status in unknown]
         if not done:

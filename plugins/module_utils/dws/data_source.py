@@ -13,16 +13,14 @@ from __future__ import absolute_import, division, print_function
 import copy
 import re
 
-from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.dsops.cloud.plugins.module_utils.dws_client import (
-    CONCURRENT_OPERATION_CODE, DwsClient, configure_status, resolve_endpoint, run_status)
-from ansible_collections.dsops.cloud.plugins.module_utils.errors import (
+from ansible_collections.dsops.cloud.plugins.module_utils.dws.client import CONCURRENT_OPERATION_CODE, configure_status, run_status
+from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import (
     ApiError, DsopsError, InputError, JobError, after_write)
-from ansible_collections.dsops.cloud.plugins.module_utils.reconcile import CREATE, RECREATE, Field
-from ansible_collections.dsops.cloud.plugins.module_utils.resource import ResourceAdapter
-from ansible_collections.dsops.cloud.plugins.module_utils.transport import (
-    HttpTransport, RetryPolicy, as_secret_mask, check_connection_ranges, check_range, clean_credentials)
+from ansible_collections.dsops.cloud.plugins.module_utils.core.reconcile import CREATE, RECREATE, Field
+from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import ResourceAdapter
+from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import check_range
+from ansible_collections.dsops.cloud.plugins.module_utils.dws.connection import validate_identifier
 
 __metaclass__ = type
 
@@ -33,7 +31,6 @@ TYPES = (OBS, MRS)
 # \Z, not $: '$' also matches before a final line break, which would let 'name\n' through
 NAME_RE = re.compile(r'^[A-Za-z0-9_]{1,64}\Z')
 USER_RE = re.compile(r'^[A-Za-z0-9_]{3,20}\Z')
-ID_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]{0,127}\Z')
 DESCRIPTION_MAX = 256
 DESCRIPTION_FORBIDDEN = "!<>'=&"
 
@@ -55,24 +52,6 @@ ADOPT_HINT = ('Re-run the task later: it looks the data source up by name and ad
               'another.')
 REBOOT_HINT = ('A reconfigure with reboot=true is never sent twice. Check the data source\'s agency and the '
                'cluster\'s events in the console, then re-run the task: it writes only if the agency still differs.')
-
-
-def connection_argument_spec():
-    """Options shared by every DWS module (documented in doc_fragments/dws.py)."""
-    return dict(
-        access_key=dict(type='str', no_log=False,
-                        fallback=(env_fallback, ['HW_ACCESS_KEY', 'HUAWEICLOUD_SDK_AK'])),
-        secret_key=dict(type='str', no_log=True,
-                        fallback=(env_fallback, ['HW_SECRET_KEY', 'HUAWEICLOUD_SDK_SK'])),
-        security_token=dict(type='str', no_log=True, fallback=(env_fallback, ['HW_SECURITY_TOKEN'])),
-        auth_token=dict(type='str', no_log=True, fallback=(env_fallback, ['HW_AUTH_TOKEN'])),
-        project_id=dict(type='str', required=True, fallback=(env_fallback, ['HW_PROJECT_ID'])),
-        region=dict(type='str', fallback=(env_fallback, ['HW_REGION_NAME'])),
-        endpoint=dict(type='str', fallback=(env_fallback, ['HW_DWS_ENDPOINT'])),
-        validate_certs=dict(type='bool', default=True),
-        timeout=dict(type='int', default=30),
-        retries=dict(type='int', default=5),
-    )
 
 
 def resource_argument_spec():
@@ -102,34 +81,7 @@ RESOURCE_MUTUALLY_EXCLUSIVE = [[obs, mrs] for obs in ('agency', 'connect_info')
                                for mrs in ('mrs_cluster_id', 'user_name', 'user_password')]
 
 
-def build_client(params, register_secret=None, transport=None, sleep=None, clock=None):
-    """A DwsClient from module parameters (plain dict); raises InputError on bad settings."""
-    check_connection_ranges(params)
-    validate_identifier(params.get('project_id'), 'project_id')
-    endpoint = resolve_endpoint(params.get('endpoint'), params.get('region'))
-    retry = RetryPolicy(retries=params.get('retries', 5), sleep=sleep)
-    secrets = as_secret_mask(register_secret)
-    if transport is None:
-        transport = HttpTransport(timeout=params.get('timeout', 30),
-                                  validate_certs=params.get('validate_certs', True), mask=secrets.mask)
-    # cleaned values: the client registers them as secrets, since they are what any output could show
-    credentials = clean_credentials(params, ('access_key', 'secret_key', 'security_token', 'auth_token'))
-    return DwsClient(transport, endpoint, params.get('project_id'), retry=retry, register_secret=secrets,
-                     sleep=sleep, clock=clock, **credentials)
-
-
 # ----- input checks ------------------------------------------------------------------------------------------
-
-def validate_identifier(value, option):
-    """Ids go into the URL path: refuse what no DWS id looks like (they are UUIDs) before any request."""
-    if value is None:
-        return
-    if not value.strip():
-        raise InputError('%s must not be empty.' % option)
-    if not ID_RE.match(value):
-        raise InputError('%s %r is not valid: DWS ids are made of letters, digits, "-" and "_" (a UUID such as '
-                         '11111111-2222-3333-4444-555555555555).' % (option, value))
-
 
 def validate_name(name, option='name'):
     if name is not None and not NAME_RE.match(name):
@@ -309,9 +261,9 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
         if configure_status(current) == 'DELETING' and self.params.get('state') == 'absent':
             return None
         ds_type, ds_id = current.get('type') or self.ds_type, current['id']
-        done, settled = self.client.poll(lambda: self._read(ds_type, ds_id),
-                                         lambda obj: obj is None or configure_status(obj) not in BUSY_STATES,
-                                         self.wait_timeout)
+        done, settled = self.client.waiter.until(lambda: self._read(ds_type, ds_id),
+                                                 lambda obj: obj is None or configure_status(obj) not in BUSY_STATES,
+                                                 self.wait_timeout)
         if not done:
             raise JobError('%s %s in cluster %s is still %s after %s seconds; nothing was changed.'
                            % (self.noun, self.identify(current), self.cluster_id,
@@ -447,10 +399,10 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
             took = found is not None and (found.get('user_name') == agency or configure_status(found) in BUSY_STATES)
             return {'job_id': None} if took else None
 
-        return self.client.reconfigure_data_source(
-            self.cluster_id, current['id'], reconfigure, recheck=recheck, hint=REBOOT_HINT,
-            what='The reconfigure of %s %s (agency %r, reboot %s)' % (self.noun, self.identify(current), agency,
-                                                                     str(reconfigure['reboot']).lower()))
+        what = 'The reconfigure of %s %s (agency %r, reboot %s)' % (
+            self.noun, self.identify(current), agency, str(reconfigure['reboot']).lower())
+        return self.client.reconfigure_data_source(self.cluster_id, current['id'], reconfigure, recheck=recheck,
+                                                   hint=REBOOT_HINT, what=what)
 
     def _reread_settled(self, current):
         found = self._read(OBS, current['id'])
@@ -523,7 +475,7 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
                 raise
             self.warnings.extend(warnings)
             return True
-        done, dummy = self.client.poll(read, settled, self.wait_timeout)
+        done, dummy = self.client.waiter.until(read, settled, self.wait_timeout)
         if not done:
             raise JobError('%s in cluster %s did not settle within %s seconds after a write whose response was '
                            'lost.' % (self.noun, self.cluster_id, self.wait_timeout))

@@ -12,8 +12,8 @@ passes through the adapter's sanitiser.
 
 from __future__ import absolute_import, division, print_function
 
-from ansible_collections.dsops.cloud.plugins.module_utils.errors import ConflictError
-from ansible_collections.dsops.cloud.plugins.module_utils import reconcile
+from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import ConflictError
+from ansible_collections.dsops.cloud.plugins.module_utils.core import reconcile
 
 __metaclass__ = type
 

@@ -11,8 +11,8 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.validation import check_type_dict
 from ansible.module_utils.six import string_types
 
-from ansible_collections.dsops.cloud.plugins.module_utils.errors import DsopsError
-from ansible_collections.dsops.cloud.plugins.module_utils.transport import (
+from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import DsopsError
+from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import (
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR, SecretMask, url_credentials)
 
 try:  # the raw task arguments, read the way AnsibleModule reads them
@@ -50,15 +50,12 @@ def secret_registrar(module):
 def _strings(value):
     """Every string inside an option value (dicts and lists walked)."""
     if isinstance(value, string_types):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            for text in _strings(item):
-                yield text
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            for text in _strings(item):
-                yield text
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [text for item in value for text in _strings(item)]
+    return []
 
 
 def run(module, work):

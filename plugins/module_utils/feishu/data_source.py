@@ -13,12 +13,12 @@ from __future__ import absolute_import, division, print_function
 import copy
 import re
 
-from ansible_collections.dsops.cloud.plugins.module_utils import reconcile
-from ansible_collections.dsops.cloud.plugins.module_utils.errors import (
+from ansible_collections.dsops.cloud.plugins.module_utils.core import reconcile
+from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import (
     ConflictError, DsopsError, InputError, after_write)
-from ansible_collections.dsops.cloud.plugins.module_utils.reconcile import Field
-from ansible_collections.dsops.cloud.plugins.module_utils.resource import ResourceAdapter, ensure
-from ansible_collections.dsops.cloud.plugins.module_utils.transport import URL_USERINFO_RE
+from ansible_collections.dsops.cloud.plugins.module_utils.core.reconcile import Field
+from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import ResourceAdapter, ensure
+from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import URL_USERINFO_RE
 
 __metaclass__ = type
 
