@@ -16,8 +16,11 @@ description:
   - Takes a list of desired external data sources (each item holds the options of M(dsops.cloud.dws_ext_data_source))
     and the listings made once per cluster with M(dsops.cloud.dws_ext_data_source_info), and returns the items for
     which the module has something to do, with the exact options to call it with.
-  - Each item goes through the module's own argument spec and its own reconcile code, run in check mode against
-    the listings already made, so an item is pending exactly when the module would change it. Nothing is compared
+  - Each item goes through the module's own argument spec and its own planning step (the one the module runs
+    before it writes), against
+    the listings already made, so an item is pending exactly when the module would change it. A data source that
+    the listing shows in the middle of a job (C(CREATING), C(UPDATING), C(DELETING)) is pending with the action
+    C(busy) and a hint: the module waits for the job before it compares and writes. Nothing is compared
     a second time in Jinja, and no request is made.
   - Items that cannot be applied (a bad option, an unknown id, a create-only field that differs without
     C(recreate), two items for one data source) fail the filter together, before anything is written.
@@ -100,7 +103,7 @@ _value:
       description:
         - The calls of M(dsops.cloud.dws_ext_data_source) to make, in list order, purges last.
         - C(index) is the item's position in the list (none for a purge), C(action) one of V(create), V(update),
-          V(recreate) and V(delete), C(label) a one-line description, C(options) the module options to pass
+          V(recreate), V(delete) and V(busy) (a job is running on it: the module waits, then decides), C(label) a one-line description, C(options) the module options to pass
           (only those set, with C(cluster_id) resolved and the C(id) and C(type) of the matched data source, never
           C(user_password)).
       type: list
@@ -138,18 +141,16 @@ _value:
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.dsops.cloud.plugins.module_utils.dws.data_source import (
-    RESOURCE_MUTUALLY_EXCLUSIVE, DwsExtDataSourceAdapter, TYPES, resource_argument_spec, validate_common)
+from ansible_collections.dsops.cloud.plugins.module_utils.core import lifecycle
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import DsopsError
-from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import ensure
+from ansible_collections.dsops.cloud.plugins.module_utils.dws.data_source import (
+    RESOURCE_MUTUALLY_EXCLUSIVE, DwsExtDataSourceAdapter, TYPES, resource_argument_spec, select, validate_common)
 from ansible_collections.dsops.cloud.plugins.plugin_utils.data_source_plan import (
-    CREATE, DELETE, Plan, PlanError, SnapshotWriteAttempted, action_of, check_item, check_purge, describe,
-    label_for, recording)
+    CREATE, DELETE, Plan, PlanError, check_item, check_purge, describe, label_for)
 
 VARIABLE = 'dws_ext_data_sources'
 # Never copied into the plan: the role passes it from the item itself.
 SECRET_OPTIONS = ('user_password',)
-RecordingAdapter = recording(DwsExtDataSourceAdapter)
 
 
 def item_spec():
@@ -211,8 +212,8 @@ def needed_listings(items, cluster_id=None, purge=False):
     return listings
 
 
-class DwsSnapshot:
-    """Serves the reads of DwsClient from listings already made; refuses writes."""
+class DwsListings:
+    """The listings the role made, by cluster and by the types each listing covered."""
 
     def __init__(self):
         self.clusters = {}
@@ -222,30 +223,27 @@ class DwsSnapshot:
         entry['types'].update(types)
         entry['data_sources'].extend(dict(obj) for obj in data_sources)
 
-    def list_data_sources(self, cluster_id, ds_type):
+    def items(self, cluster_id, types):
+        """The data sources of ``types`` in one cluster; PlanError when one of the types was not listed."""
         entry = self.clusters.get(cluster_id)
-        if entry is None or ds_type not in entry['types']:
+        missing = [ds_type for ds_type in types if entry is None or ds_type not in entry['types']]
+        if missing:
             raise PlanError('the %s data sources of cluster %s were not listed; list them with '
-                            'dws_ext_data_sources_listings' % (ds_type, cluster_id))
-        return [dict(obj) for obj in entry['data_sources'] if (obj.get('type') or ds_type) == ds_type]
-
-    def _refuse(self, *args, **kwargs):
-        raise SnapshotWriteAttempted('planning must not write')
-
-    create_data_source = reconfigure_data_source = delete_data_source = _refuse
+                            'dws_ext_data_sources_listings' % (' and '.join(missing), cluster_id))
+        return [dict(obj) for obj in entry['data_sources'] if obj.get('type') in types]
 
     def count(self):
         return sum(len(entry['data_sources']) for entry in self.clusters.values())
 
 
-def snapshot_from(current):
-    """A DwsSnapshot from the registered loop over dws_ext_data_source_info."""
+def listings_from(current):
+    """The DwsListings of the registered loop over dws_ext_data_source_info."""
     if isinstance(current, dict):
         current = current.get('results', [])
     if not isinstance(current, list):
         raise PlanError('current must be the registered results of dws_ext_data_source_info looped over '
                         'dws_ext_data_sources_listings')
-    snapshot = DwsSnapshot()
+    listings = DwsListings()
     for entry in current:
         if not isinstance(entry, dict) or entry.get('skipped'):
             continue
@@ -255,8 +253,8 @@ def snapshot_from(current):
         if not listing.get('cluster_id'):
             raise PlanError('each listing must name its cluster_id (loop over dws_ext_data_sources_listings)')
         types = [listing['type']] if listing.get('type') else list(TYPES)
-        snapshot.add(listing['cluster_id'], types, entry.get('ext_data_sources') or [])
-    return snapshot
+        listings.add(listing['cluster_id'], types, entry.get('ext_data_sources') or [])
+    return listings
 
 
 def _target(obj, cluster, several_clusters):
@@ -264,15 +262,15 @@ def _target(obj, cluster, several_clusters):
     return '%s in cluster %s' % (text, cluster) if several_clusters else text
 
 
-def plan_item(plan, snapshot, index, item, spec, several_clusters):
-    """Run the module's lifecycle for one item in check mode and record the outcome."""
+def plan_item(plan, listings, index, item, spec, several_clusters):
+    """Plan one item with the module's own planning step, against the listings already made."""
     label = label_for(item, index)
     try:
         params, given = check_dws_item(item, spec)
-        adapter = RecordingAdapter(snapshot, params)
-        found = adapter.find()
-        result = ensure(adapter, params['state'], check_mode=True, want_diff=False,
-                        allow_recreate=params['recreate'])
+        resource = DwsExtDataSourceAdapter(None, params)
+        items = listings.items(params['cluster_id'], resource.types_to_read())
+        found = select(items, params.get('id'), params.get('name'), params['cluster_id'])
+        decided = lifecycle.plan(resource, found, params['state'], allow_recreate=params['recreate'])
     except (PlanError, DsopsError) as error:
         plan.errors.append('item %s: %s' % (label, to_native(error)))
         return
@@ -285,7 +283,7 @@ def plan_item(plan, snapshot, index, item, spec, several_clusters):
         if not plan.claim(key, 'item %s' % label, 'data source %s in cluster %s' % (describe(found), cluster)):
             return
         given.setdefault('id', found['id'])
-        given.setdefault('type', found.get('type') or adapter.ds_type)
+        given.setdefault('type', resource.type_of(found))
         target = _target(found, cluster, several_clusters)
     else:
         if params['state'] == 'present' and not plan.claim(
@@ -293,16 +291,18 @@ def plan_item(plan, snapshot, index, item, spec, several_clusters):
                 'the new data source %r in cluster %s' % (params['name'], cluster)):
             return
         target = _target({'name': params.get('name') or params.get('id')}, cluster, several_clusters)
-    action = action_of(result, adapter, params['state'])
-    if action is None:
+    if not decided.changed:
         plan.add_unchanged(index, target)
+    elif decided.action == lifecycle.BUSY:
+        # the module waits for the running job, then compares and writes only what still differs
+        plan.add_pending(index, decided.action, target, given, reason=decided.hint)
     else:
-        fields = adapter.planned_fields if action not in (CREATE, DELETE) else ()
-        plan.add_pending(index, action, target, given, fields)
+        fields = sorted(set(decided.changes) | set(decided.conflicts)) if decided.action not in (CREATE, DELETE) else ()
+        plan.add_pending(index, decided.action, target, given, fields)
 
 
-def plan_purge(plan, snapshot, several_clusters):
-    for cluster, entry in snapshot.clusters.items():
+def plan_purge(plan, listings, several_clusters):
+    for cluster, entry in listings.clusters.items():
         if not set(TYPES) <= entry['types']:
             continue  # only a cluster listed in full can be purged
         for obj in entry['data_sources']:
@@ -328,16 +328,16 @@ def dws_ext_data_sources_plan(items, current, cluster_id=None, purge=False, purg
     try:
         items = as_list(items)
         check_purge(items, purge, purge_empty, VARIABLE)
-        snapshot = snapshot_from(current)
+        listings = listings_from(current)
         spec = item_spec()
-        several = len(snapshot.clusters) > 1
+        several = len(listings.clusters) > 1
         plan = Plan()
         for index, item in enumerate(items):
-            plan_item(plan, snapshot, index, with_cluster(item, cluster_id), spec, several)
+            plan_item(plan, listings, index, with_cluster(item, cluster_id), spec, several)
         plan.fail_if_errors(VARIABLE, len(items))
         if purge:
-            plan_purge(plan, snapshot, several)
-        return plan.as_dict(snapshot.count())
+            plan_purge(plan, listings, several)
+        return plan.as_dict(listings.count())
     except PlanError as error:
         raise AnsibleFilterError(to_native(error))
 

@@ -16,7 +16,8 @@ description:
   - Takes a list of desired data sources (each item holds the options of M(dsops.cloud.feishu_search_data_source))
     and the current data sources read once with M(dsops.cloud.feishu_search_data_source_info), and returns the
     items for which the module has something to do, with the exact options to call it with.
-  - Each item goes through the module's own argument spec and its own reconcile code, run in check mode against
+  - Each item goes through the module's own argument spec and its own planning step (the one the module runs
+    before it writes), against
     the listing already made, so an item is pending exactly when the module would change it. Nothing is compared
     a second time in Jinja, and no request is made.
   - Items that cannot be applied (a bad option, an unknown id, a create-only field that differs, two items for
@@ -128,39 +129,14 @@ _value:
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.dsops.cloud.plugins.module_utils.core import lifecycle
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import DsopsError
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu.client import normalise_data_source
-from ansible_collections.dsops.cloud.plugins.module_utils.feishu.data_source import (
-    FeishuDataSourceAdapter, ensure_data_source, resource_argument_spec)
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu.data_source import FeishuDataSourceAdapter, resource_argument_spec, select
 from ansible_collections.dsops.cloud.plugins.plugin_utils.data_source_plan import (
-    CREATE, DELETE, Plan, PlanError, SnapshotWriteAttempted, action_of, check_item, check_purge, describe,
-    label_for, recording)
+    CREATE, DELETE, Plan, PlanError, check_item, check_purge, describe, label_for)
 
 VARIABLE = 'feishu_search_data_sources'
-RecordingAdapter = recording(FeishuDataSourceAdapter)
-
-
-class FeishuSnapshot:
-    """Serves the reads of FeishuClient from a listing already made; refuses writes."""
-
-    retry = None
-
-    def __init__(self, data_sources):
-        self.data_sources = [normalise_data_source(dict(obj)) for obj in data_sources]
-
-    def get_data_source(self, data_source_id):
-        for obj in self.data_sources:
-            if str(obj.get('id')) == str(data_source_id):
-                return dict(obj)
-        return None
-
-    def list_data_sources(self):
-        return [dict(obj) for obj in self.data_sources]
-
-    def _refuse(self, *args):
-        raise SnapshotWriteAttempted('planning must not write')
-
-    create_data_source = patch_data_source = delete_data_source = _refuse
 
 
 def current_data_sources(current):
@@ -171,21 +147,21 @@ def current_data_sources(current):
         current = current.get('data_sources') or []
     if not isinstance(current, list) or not all(isinstance(obj, dict) for obj in current):
         raise PlanError('current must be the data_sources list returned by feishu_search_data_source_info')
-    return current
+    return [normalise_data_source(dict(obj)) for obj in current]
 
 
 def item_spec():
     return resource_argument_spec()
 
 
-def plan_item(plan, snapshot, index, item, spec):
-    """Run the module's lifecycle for one item in check mode and record the outcome."""
+def plan_item(plan, listing, index, item, spec):
+    """Plan one item with the module's own planning step, against the listing already made."""
     label = label_for(item, index)
     try:
         params, given = check_item(item, spec, required_one_of=[('id', 'name')])
-        adapter = RecordingAdapter(snapshot, params)
-        found = adapter.find()
-        result = ensure_data_source(adapter, check_mode=True, want_diff=False)
+        state = params.get('state') or 'present'
+        found = select(listing, params)
+        decided = lifecycle.plan(FeishuDataSourceAdapter(None, params), found, state)
     except (PlanError, DsopsError) as error:
         plan.errors.append('item %s: %s' % (label, to_native(error)))
         return
@@ -195,20 +171,19 @@ def plan_item(plan, snapshot, index, item, spec):
         target = describe(found)
         given.setdefault('id', str(found['id']))
     else:
-        if adapter.state == 'present' and not plan.claim('name:%s' % params['name'], 'item %s' % label,
-                                                         'the new data source %r' % params['name']):
+        if state == 'present' and not plan.claim('name:%s' % params['name'], 'item %s' % label,
+                                                 'the new data source %r' % params['name']):
             return
         target = repr(params.get('name'))
-    action = action_of(result, adapter, adapter.state)
-    if action is None:
+    if not decided.changed:
         plan.add_unchanged(index, target)
     else:
-        fields = adapter.planned_fields if action not in (CREATE, DELETE) else ()
-        plan.add_pending(index, action, target, given, fields)
+        fields = sorted(set(decided.changes) | set(decided.conflicts)) if decided.action not in (CREATE, DELETE) else ()
+        plan.add_pending(index, decided.action, target, given, fields)
 
 
-def plan_purge(plan, snapshot):
-    for obj in snapshot.data_sources:
+def plan_purge(plan, listing):
+    for obj in listing:
         if str(obj.get('id')) in plan.claimed:
             continue
         options = {'id': str(obj['id']), 'state': 'absent'}
@@ -225,15 +200,15 @@ def feishu_search_data_sources_plan(items, current, purge=False, purge_empty=Fal
         if not isinstance(items, list):
             raise PlanError('%s must be a list of dictionaries, got %s' % (VARIABLE, type(items).__name__))
         check_purge(items, purge, purge_empty, VARIABLE)
-        snapshot = FeishuSnapshot(current_data_sources(current))
+        listing = current_data_sources(current)
         spec = item_spec()
         plan = Plan()
         for index, item in enumerate(items):
-            plan_item(plan, snapshot, index, item, spec)
+            plan_item(plan, listing, index, item, spec)
         plan.fail_if_errors(VARIABLE, len(items))
         if purge:
-            plan_purge(plan, snapshot)
-        return plan.as_dict(len(snapshot.data_sources))
+            plan_purge(plan, listing)
+        return plan.as_dict(len(listing))
     except PlanError as error:
         raise AnsibleFilterError(to_native(error))
 

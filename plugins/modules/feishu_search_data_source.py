@@ -354,8 +354,8 @@ conflicts:
 '''
 
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu.connection import build_client, connection_argument_spec
-from ansible_collections.dsops.cloud.plugins.module_utils.feishu.data_source import (
-    FeishuDataSourceAdapter, ensure_data_source, resource_argument_spec)
+from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import ensure
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu.data_source import FeishuDataSourceAdapter, resource_argument_spec
 from ansible_collections.dsops.cloud.plugins.module_utils.core.module_edge import new_module, run, secret_registrar
 
 
@@ -377,7 +377,8 @@ def main():
         # both constructors validate their options; neither sends a request
         client = build_client(module.params, secret_registrar(module))
         adapter = FeishuDataSourceAdapter(client, module.params)
-        return ensure_data_source(adapter, check_mode=module.check_mode, want_diff=module._diff)
+        # Feishu data sources are never re-created: a create-only difference is a conflict
+        return ensure(adapter, module.params['state'], check_mode=module.check_mode, want_diff=module._diff)
 
     run(module, work)
 

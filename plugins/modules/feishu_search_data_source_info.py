@@ -117,7 +117,7 @@ error:
 '''
 
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu.connection import build_client, connection_argument_spec
-from ansible_collections.dsops.cloud.plugins.module_utils.feishu.data_source import gather_data_sources
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu.data_source import gather
 from ansible_collections.dsops.cloud.plugins.module_utils.core.module_edge import new_module, run, secret_registrar
 
 
@@ -139,7 +139,7 @@ def main():
 
     def work():
         client = build_client(module.params, secret_registrar(module))
-        return {'changed': False, 'data_sources': gather_data_sources(client, module.params)}
+        return {'changed': False, 'data_sources': gather(client, module.params)}
 
     run(module, work)
 

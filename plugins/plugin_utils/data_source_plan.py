@@ -4,13 +4,13 @@
 """Controller-side planning of a declarative list of data sources, shared by the role filters.
 
 The roles read the current data sources once, then ask a filter which items need the
-resource module.  The filter answers by running, for every item, the very lifecycle a
-module runs (``resource.ensure``) in check mode, against a read-only client that serves
-the listing already made: so an item is "pending" exactly when the module would change
-something (or fail), and no second comparison exists anywhere.
+resource module.  The filter answers with the module's own planning step
+(``core.lifecycle.plan``) for every item, against the listing already made: so an item is
+"pending" exactly when the module would change something (or wait for a running job, or
+fail), and no second comparison exists anywhere.
 
 This file holds what both platforms share: checking items against the module's own
-argument spec, the read-only client base, the purge guard and the plan's shape.
+argument spec, the purge guard and the plan's shape.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,19 +19,14 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.dsops.cloud.plugins.module_utils.core import reconcile
-from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import DsopsError
 
 __metaclass__ = type
 
-CREATE, UPDATE, DELETE, RECREATE = reconcile.CREATE, reconcile.UPDATE, reconcile.DELETE, reconcile.RECREATE
+CREATE, DELETE = reconcile.CREATE, reconcile.DELETE
 
 
 class PlanError(Exception):
     """Items that cannot be applied; raised before anything is written."""
-
-
-class SnapshotWriteAttempted(DsopsError):
-    """A write reached the read-only client: a bug, since planning runs in check mode."""
 
 
 def _aliases(spec):
@@ -99,37 +94,6 @@ def describe(obj):
     if obj.get('id'):
         return '%r (id %s)' % (obj.get('name'), obj['id'])
     return repr(obj.get('name'))
-
-
-class PlanRecorder:
-    """Adapter mix-in: remembers what ``ensure`` decided.
-
-    In check mode ``ensure`` asks the adapter to predict the result of every write it
-    would make except a delete, handing over the reconcile plan; that is where the
-    planned action and the differing fields are read.
-    """
-
-    planned_action = None
-    planned_fields = ()
-
-    def predict(self, current, plan):
-        self.planned_action = plan.action
-        self.planned_fields = sorted(set(plan.changes) | set(plan.conflicts))
-        return super(PlanRecorder, self).predict(current, plan)
-
-
-def recording(adapter_class):
-    """A subclass of ``adapter_class`` that records its plan."""
-    return type('Recording' + adapter_class.__name__, (PlanRecorder, adapter_class), {})
-
-
-def action_of(result, adapter, state):
-    """create / update / recreate / delete for a changed result, None when nothing changes."""
-    if not result.get('changed'):
-        return None
-    if state == 'absent':
-        return DELETE
-    return adapter.planned_action or UPDATE
 
 
 class Plan:

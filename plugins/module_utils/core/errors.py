@@ -22,11 +22,12 @@ class DsopsError(Exception):
     wrote, or may have written (ids, job id), so the failed result says changed=true.
     """
 
-    def __init__(self, message, hint=None, written=None):
+    def __init__(self, message, hint=None, written=None, warnings=None):
         super(DsopsError, self).__init__(message)
         self.message = message
         self.hint = hint
         self.written = written
+        self.warnings = list(warnings or [])
 
     def details(self):
         """Structured fields returned next to ``msg`` in the failed result."""
@@ -46,6 +47,8 @@ class DsopsError(Exception):
         kwargs['msg'] = str(self)
         if self.written is not None:
             kwargs.update(changed=True, written=self.written)
+        if self.warnings:
+            kwargs['warnings'] = self.warnings
         return kwargs
 
 
@@ -146,15 +149,8 @@ class JobError(DsopsError):
     """An asynchronous job ended badly or did not end in time."""
 
     def __init__(self, message, job=None, hint=None, warnings=None):
-        super(JobError, self).__init__(message, hint=hint)
+        super(JobError, self).__init__(message, hint=hint, warnings=warnings)
         self.job = job or {}
-        self.warnings = list(warnings or [])
-
-    def fail_kwargs(self):
-        kwargs = super(JobError, self).fail_kwargs()
-        if self.warnings:
-            kwargs['warnings'] = self.warnings
-        return kwargs
 
     def details(self):
         return {'job': self.job}

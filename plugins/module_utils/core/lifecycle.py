@@ -1,71 +1,92 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the dsops.cloud collection
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The read, plan, write, re-read lifecycle shared by the resource modules.
+"""The lifecycle shared by every resource: read, plan, apply, result.
 
-A platform plugs in through a ``ResourceAdapter`` subclass (find, create, update,
-delete, predict).  ``ensure`` owns the decisions every module must take the same
-way: nothing is written in check mode, ``changed`` is true only when a write was
-(or would be) made, create-only conflicts fail before any write, and the output
-passes through the adapter's sanitiser.
+Two public steps, each usable on its own:
+
+* ``plan(resource, current, state)`` is read-only: from the object as read (or None) and the
+  desired options it decides the action, the payload, the changes, the conflicts and the
+  before/after views; an object in the middle of a platform job gives a BUSY plan with a hint.
+* ``apply(resource, plan, current)`` carries a plan out and returns an ``Outcome``: the
+  resulting object, whether anything was written, the job record and warnings.
+
+``ensure`` composes them for the single-resource modules; list planning (the role filters)
+calls ``plan`` per item against one listing, with a resource that has no client.
+
+A platform plugs in through a ``Resource`` subclass; its objects are the API's own dicts.
 """
 
 from __future__ import absolute_import, division, print_function
 
-from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import ConflictError
+from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import ConflictError, DsopsError
 from ansible_collections.dsops.cloud.plugins.module_utils.core import reconcile
 
 __metaclass__ = type
 
+BUSY = 'busy'
 
-class ResourceAdapter:
-    """Platform-specific half of the lifecycle.  Objects are the API's own dicts."""
 
-    #: list of reconcile.Field
-    fields = ()
+class Outcome:
+    """What ``apply`` did: the resulting object, whether anything was written, the job, warnings."""
+
+    def __init__(self, obj=None, wrote=True, job=None, warnings=()):
+        self.obj = obj
+        self.wrote = wrote
+        self.job = job
+        self.warnings = list(warnings)
+
+
+class Resource:
+    """Platform-specific half of the lifecycle.
+
+    Planning side (pure; works without a client): ``fields_for``, ``check_target``,
+    ``desired``, ``is_busy``, ``must_recreate``, ``managed_view``, ``predict``.
+    Reading and writing side (needs the client): ``read``, ``settle``, ``create``,
+    ``update``, ``delete``, ``recreate``; writes return an Outcome.
+    """
+
     #: key under which the resulting object is returned
     result_key = 'resource'
     #: human name used in messages, e.g. 'Feishu data source'
     noun = 'resource'
-    #: set by update() or delete() when the platform answered that there was nothing to do
-    #: (Feishu's 1271003 on a PATCH, a DELETE of what another actor removed meanwhile): nothing
-    #: was written, so the run reports no change
-    write_was_no_op = False
 
-    def find(self):
-        """Return the current API object or None."""
+    # ----- planning (no client) ----------------------------------------------------------------
+
+    def fields_for(self, current):
+        """The reconcile.Field list that applies to ``current`` (or to the object to create)."""
         raise NotImplementedError
+
+    def check_target(self, current, state):
+        """Raise InputError when the options cannot apply to ``current`` (an unknown id, ...)."""
+
+    def desired(self, current):
+        """(desired values in API field names, warnings); unset options are left out."""
+        raise NotImplementedError
+
+    def check_create(self, payload):
+        """Raise InputError when ``payload`` lacks what the API needs to create (before any write)."""
+
+    def is_busy(self, current):
+        """True while the platform reports ``current`` in the middle of a job."""
+        return False
+
+    def busy_hint(self, current):
+        return None
+
+    def must_recreate(self, current):
+        """True when ``current`` must be re-created whatever the comparison says (a write-only value)."""
+        return False
 
     def managed_view(self, obj):
-        """The API object reduced to the fields in ``fields`` (API names, comparable values)."""
-        return dict((f.name, f.read(obj)) for f in self.fields if f.name in obj or f.absent_means is not None)
-
-    def desired(self):
-        """The user's desired values in API field names; unset options are left out."""
-        raise NotImplementedError
-
-    def create(self, payload):
-        """Create and return the new object (waiting for it if the platform is asynchronous)."""
-        raise NotImplementedError
-
-    def update(self, current, payload):
-        """Apply ``payload`` (only the differing fields) and return the updated object."""
-        raise NotImplementedError
-
-    def delete(self, current):
-        raise NotImplementedError
-
-    def recreate(self, current, payload):
-        self.delete(current)
-        return self.create(payload)
+        """The API object reduced to the managed fields (API names, comparable values)."""
+        return dict((f.name, f.read(obj)) for f in self.fields_for(obj)
+                    if f.name in obj or f.absent_means is not None)
 
     def predict(self, current, plan):
         """The object as it would look after ``plan`` (check mode)."""
-        if current is None:
-            predicted = dict(plan.payload)
-        else:
-            predicted = dict(current)
-            predicted.update(plan.payload)
+        predicted = dict(current or {})
+        predicted.update(plan.payload)
         return predicted
 
     def identify(self, obj):
@@ -75,57 +96,112 @@ class ResourceAdapter:
     def conflict_hint(self):
         return None
 
-    def must_recreate(self, current):
-        """True when ``current`` must be re-created whatever the comparison says (a write-only value to apply)."""
-        return False
-
     def sanitize(self, obj):
         """Strip secrets from an object before it is returned."""
         return obj
 
-    def extra_result(self):
-        """Additional keys for the result (for example the job record)."""
-        return {}
+    # ----- reading and writing (client) --------------------------------------------------------
 
+    def read(self):
+        """The current API object or None; reads only: never waits, never writes."""
+        raise NotImplementedError
 
-def ensure(adapter, state, check_mode=False, want_diff=False, allow_recreate=False):
-    """Bring the resource to ``state`` and return the module result dict."""
-    current = adapter.find()
-    current_view = adapter.managed_view(current) if current is not None else None
-
-    if state == 'absent':
-        plan = reconcile.plan_absent(adapter.fields, current_view)
-    else:
-        plan = reconcile.plan_present(adapter.fields, adapter.desired(), current_view, allow_recreate,
-                                      force_recreate=adapter.must_recreate(current))
-        if plan.conflicts and plan.action != reconcile.RECREATE:
-            raise ConflictError(
-                'Cannot change create-only field(s) of %s %s in place: %s. Nothing was changed.'
-                % (adapter.noun, adapter.identify(current), reconcile.describe_conflicts(plan.conflicts)),
-                conflicts=plan.conflicts, hint=adapter.conflict_hint())
-
-    final = _apply(adapter, plan, current, check_mode)
-    changed = plan.changed and not adapter.write_was_no_op
-    result = {'changed': changed, adapter.result_key: adapter.sanitize(final) if final else {}}
-    if want_diff:
-        diff = plan.diff() if changed else {'before': plan.before, 'after': plan.before}
-        # diffs echo API values just as results do, so they pass through the same sanitiser
-        result['diff'] = dict((side, adapter.sanitize(value)) for side, value in diff.items())
-    result.update(adapter.extra_result())
-    return result
-
-
-def _apply(adapter, plan, current, check_mode):
-    if plan.action == reconcile.NONE:
+    def settle(self, current):
+        """``current`` once its running job has ended (None if that removed it)."""
         return current
-    if plan.action == reconcile.DELETE:
-        if not check_mode:
-            adapter.delete(current)
-        return None
-    if check_mode:
-        return adapter.predict(None if plan.action == reconcile.RECREATE else current, plan)
-    if plan.action == reconcile.CREATE:
-        return adapter.create(plan.payload)
-    if plan.action == reconcile.RECREATE:
-        return adapter.recreate(current, plan.payload)
-    return adapter.update(current, plan.payload)
+
+    def create(self, payload):
+        raise NotImplementedError
+
+    def update(self, current, payload):
+        raise NotImplementedError
+
+    def delete(self, current):
+        raise NotImplementedError
+
+    def recreate(self, current, payload):
+        deleted = self.delete(current)
+        created = self.create(payload)
+        return Outcome(created.obj, wrote=True, job=created.job, warnings=deleted.warnings + created.warnings)
+
+
+def plan(resource, current, state, allow_recreate=False):
+    """Decide, reading nothing and writing nothing, what brings ``current`` to ``state``.
+
+    A create-only difference without ``allow_recreate`` raises ConflictError before anything
+    is written.
+    """
+    resource.check_target(current, state)
+    view = resource.managed_view(current) if current is not None else None
+    if current is not None and resource.is_busy(current):
+        return reconcile.Plan(BUSY, before=view, hint=resource.busy_hint(current))
+    fields = resource.fields_for(current)
+    if state == 'absent':
+        return reconcile.plan_absent(fields, view)
+    desired, warnings = resource.desired(current)
+    decided = reconcile.plan_present(fields, desired, view, allow_recreate,
+                                     force_recreate=resource.must_recreate(current))
+    decided.warnings = list(warnings)
+    if decided.conflicts and decided.action != reconcile.RECREATE:
+        raise ConflictError(
+            'Cannot change create-only field(s) of %s %s in place: %s. Nothing was changed.'
+            % (resource.noun, resource.identify(current), reconcile.describe_conflicts(decided.conflicts)),
+            conflicts=decided.conflicts, hint=resource.conflict_hint())
+    if decided.action in (reconcile.CREATE, reconcile.RECREATE):
+        resource.check_create(decided.payload)
+    return decided
+
+
+def apply(resource, decided, current):
+    """Carry out ``decided`` (a plan that is not BUSY) and return its Outcome."""
+    action = decided.action
+    if action == reconcile.NONE:
+        return Outcome(current, wrote=False)
+    if action == reconcile.DELETE:
+        return resource.delete(current)
+    if action == reconcile.CREATE:
+        return resource.create(decided.payload)
+    if action == reconcile.RECREATE:
+        return resource.recreate(current, decided.payload)
+    return resource.update(current, decided.payload)
+
+
+def predict(resource, decided, current):
+    """The Outcome ``apply`` would have, computed without writing (check mode)."""
+    if decided.action == reconcile.NONE:
+        return Outcome(current, wrote=False)
+    if decided.action == reconcile.DELETE:
+        return Outcome(None)
+    base = None if decided.action in (reconcile.CREATE, reconcile.RECREATE) else current
+    return Outcome(resource.predict(base, decided))
+
+
+def ensure(resource, state, check_mode=False, want_diff=False, allow_recreate=False):
+    """Read, plan (after waiting out a running job), apply or predict; return the module result."""
+    current = resource.read()
+    decided = plan(resource, current, state, allow_recreate)
+    if decided.action == BUSY:
+        current = resource.settle(current)
+        decided = plan(resource, current, state, allow_recreate)
+    try:
+        outcome = predict(resource, decided, current) if check_mode else apply(resource, decided, current)
+    except DsopsError as error:
+        error.warnings = decided.warnings + error.warnings  # what the plan warned of still holds
+        raise
+    return result_of(resource, decided, outcome, want_diff)
+
+
+def result_of(resource, decided, outcome, want_diff):
+    """The module result: changed only when something was (or would be) written."""
+    changed = decided.changed and outcome.wrote
+    result = {'changed': changed, resource.result_key: resource.sanitize(outcome.obj) if outcome.obj else {}}
+    if want_diff:
+        diff = decided.diff() if changed else {'before': decided.before, 'after': decided.before}
+        # diffs echo API values just as results do, so they pass through the same sanitiser
+        result['diff'] = dict((side, resource.sanitize(value)) for side, value in diff.items())
+    if outcome.job:
+        result['job'] = outcome.job
+    warnings = decided.warnings + outcome.warnings
+    if warnings:
+        result['warnings'] = warnings
+    return result

@@ -56,15 +56,19 @@ class Plan:
     changes      {field: {'before': x, 'after': y}} of compared fields that differ.
     conflicts    {field: {'current': x, 'desired': y}} of create-only fields that differ.
     before/after the managed view before and the predicted view after ({} = absent).
+    hint         why the plan cannot go on yet (a busy object), for people.
+    warnings     things the user should know that do not stop the plan.
     """
 
-    def __init__(self, action, payload=None, changes=None, conflicts=None, before=None, after=None):
+    def __init__(self, action, payload=None, changes=None, conflicts=None, before=None, after=None, hint=None):
         self.action = action
         self.payload = payload or {}
         self.changes = changes or {}
         self.conflicts = conflicts or {}
         self.before = before or {}
         self.after = after or {}
+        self.hint = hint
+        self.warnings = []
 
     @property
     def changed(self):

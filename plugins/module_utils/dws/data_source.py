@@ -17,8 +17,8 @@ import re
 from ansible_collections.dsops.cloud.plugins.module_utils.dws.client import CONCURRENT_OPERATION_CODE, configure_status, run_status
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import (
     ApiError, DsopsError, InputError, JobError, after_write)
-from ansible_collections.dsops.cloud.plugins.module_utils.core.reconcile import CREATE, RECREATE, Field
-from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import ResourceAdapter
+from ansible_collections.dsops.cloud.plugins.module_utils.core.reconcile import Field
+from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import Outcome, Resource
 from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import check_range
 from ansible_collections.dsops.cloud.plugins.module_utils.dws.connection import validate_identifier
 
@@ -37,11 +37,19 @@ DESCRIPTION_FORBIDDEN = "!<>'=&"
 OBS_ONLY_OPTIONS = ('agency', 'connect_info')
 MRS_ONLY_OPTIONS = ('mrs_cluster_id', 'user_name', 'user_password')
 
-# Fields of the list output the module manages, per type.  'user_name' is the OBS
-# agency or the MRS user; 'data_source_id' is the MRS cluster id.
-MANAGED_BY_TYPE = {
-    OBS: ('name', 'type', 'user_name', 'connect_info', 'description'),
-    MRS: ('name', 'type', 'user_name', 'data_source_id', 'description'),
+# The fields the module manages, per type, in the names the list call reports: 'user_name' is the
+# OBS agency (the one field changeable in place) or the MRS user; 'data_source_id' is the MRS
+# cluster id.  The API shows "not set" as a missing or empty string, so absent reads as ''.
+FIELDS_BY_TYPE = {
+    OBS: (Field('name', create_only=True, absent_means=''), Field('type', create_only=True, absent_means=''),
+          Field('user_name', absent_means=''), Field('connect_info', create_only=True, absent_means=''),
+          Field('description', create_only=True, absent_means='')),
+    MRS: (Field('name', create_only=True, absent_means=''), Field('type', create_only=True, absent_means=''),
+          Field('user_name', create_only=True, absent_means=''),
+          Field('data_source_id', create_only=True, absent_means=''),
+          Field('description', create_only=True, absent_means=''),
+          # write-only: sent on create, never compared, never shown
+          Field('user_pwd', compared=False)),
 }
 # Never returned, whatever the API or a prediction holds.
 SECRET_FIELDS = ('user_pwd', 'password', 'user_password')
@@ -180,18 +188,32 @@ class DataSourceFinder:
         return found
 
     def find_one(self, types, ds_id=None, name=None):
-        found = self.search(types, ds_id=ds_id, name=name)
-        if len(found) > 1:
-            raise DsopsError('%d data sources named %r were found in cluster %s (%s); give id, or type, to '
-                             'choose one.' % (len(found), name, self.cluster_id,
-                                              ', '.join('%s %s' % (i.get('type'), i.get('id')) for i in found)))
-        return found[0] if found else None
+        return select(self.search(types, ds_id=ds_id, name=name), ds_id, name, self.cluster_id)
+
+
+def select(items, ds_id, name, cluster_id):
+    """The data source of one cluster's ``items`` named by ``ds_id`` (any case), else by ``name``, or None.
+
+    Several with that name is an error: which one is meant cannot be guessed.
+    """
+    if ds_id is not None:
+        found = [item for item in items if str(item.get('id', '')).lower() == ds_id.lower()]
+    else:
+        found = [item for item in items if item.get('name') == name]
+    if len(found) > 1:
+        raise DsopsError('%d data sources named %r were found in cluster %s (%s); give id, or type, to '
+                         'choose one.' % (len(found), name, cluster_id,
+                                          ', '.join('%s %s' % (i.get('type'), i.get('id')) for i in found)))
+    return found[0] if found else None
 
 
 # ----- the adapter -------------------------------------------------------------------------------------------
 
-class DwsExtDataSourceAdapter(ResourceAdapter):
-    """Find, create, reconfigure and delete one external data source, waiting for its jobs."""
+class DwsExtDataSourceAdapter(Resource):
+    """Plans, reads, creates, reconfigures and deletes one external data source, waiting for its jobs.
+
+    Planning needs no client: the role filters plan against a listing with ``client=None``.
+    """
 
     result_key = 'ext_data_source'
     noun = 'DWS external data source'
@@ -202,65 +224,89 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
         self.params = params
         self.cluster_id = params['cluster_id']
         self.finder = DataSourceFinder(client, self.cluster_id)
-        self.ds_type = params.get('type')
         self.wait = params.get('wait', True)
         self.wait_timeout = params.get('wait_timeout', 1800)
-        self.current = None
-        self.job = None
-        self.warnings = []
 
-    # -- fields depend on the type: only an OBS agency can change in place
+    def type_of(self, current):
+        """The type of the data source: as listed, else as given (None: not known yet)."""
+        return (current or {}).get('type') or self.params.get('type')
 
-    @property
-    def fields(self):
-        return (
-            Field('name', create_only=True),
-            Field('type', create_only=True),
-            Field('user_name', create_only=self.ds_type != OBS),
-            Field('connect_info', create_only=True),
-            Field('data_source_id', create_only=True),
-            Field('description', create_only=True),
-            Field('user_pwd', compared=False),
-        )
+    def types_to_read(self):
+        return [self.params['type']] if self.params.get('type') else list(TYPES)
 
-    def _types(self):
-        return [self.ds_type] if self.ds_type else list(TYPES)
+    # -- planning
 
-    def find(self):
-        current = self.finder.find_one(self._types(), ds_id=self.params.get('id'), name=self.params.get('name'))
-        if current is not None and configure_status(current) in BUSY_STATES:
-            current = self._settled(current)
-        if current is None and self.params.get('id') and self.params.get('state', 'present') == 'present':
+    def fields_for(self, current):
+        return FIELDS_BY_TYPE.get(self.type_of(current), FIELDS_BY_TYPE[OBS])
+
+    def check_target(self, current, state):
+        ds_id, name = self.params.get('id'), self.params.get('name')
+        if current is None and ds_id and state == 'present':
             raise InputError('No %s data source with id %s in cluster %s; to create one, give name (and type) '
-                             'without id.' % (self.ds_type or 'OBS or MRS', self.params['id'], self.cluster_id))
-        if current is not None:
-            self._refuse_deleting_another_name(current)
-            self.ds_type = current.get('type') or self.ds_type
-        self.current = current
-        return current
-
-    def _refuse_deleting_another_name(self, current):
-        """Deleting is irreversible: refuse when id and name point at different data sources.
-
-        (With state=present a differing name is a create-only conflict, reported by the plan.)
-        """
-        name = self.params.get('name')
-        if self.params.get('state') == 'absent' and self.params.get('id') and name is not None \
-                and current.get('name') != name:
+                             'without id.' % (self.params.get('type') or 'OBS or MRS', ds_id, self.cluster_id))
+        # Deleting is irreversible: refuse when id and name point at different data sources.
+        # (With state=present a differing name is a create-only conflict, reported by the plan.)
+        if current is not None and state == 'absent' and ds_id and name is not None and current.get('name') != name:
             raise InputError('%s id %s in cluster %s is named %r, not %r; nothing was deleted. Give the matching '
                              'name, or only the id.' % (self.noun, current.get('id'), self.cluster_id,
                                                         current.get('name'), name))
 
-    def _settled(self, current):
-        """A data source in the middle of a job (another run's, or ours left with wait=false), once it settles.
+    def is_busy(self, current):
+        """A data source in the middle of a job (another run's, or ours left with wait=false).
 
         Its list entry does not show what the job is writing (an agency changes only when the job
-        succeeds), so comparing it now would send the same write a second time.  One being deleted
-        already is absent; any other is waited for, up to wait_timeout, whatever ``wait`` says.
+        succeeds), so planning against it now could send the same write a second time.
+        """
+        return configure_status(current) in BUSY_STATES
+
+    def busy_hint(self, current):
+        return ('%s %s in cluster %s is %s: a job is running on it. The module waits for it (up to wait_timeout) '
+                'before it compares and writes.' % (self.noun, self.identify(current), self.cluster_id,
+                                                    configure_status(current)))
+
+    def desired(self, current):
+        params, ds_type = self.params, self.type_of(current)
+        if ds_type is None:
+            raise InputError('type is required to create data source %r: no OBS or MRS data source with that '
+                             'name exists in cluster %s.' % (params.get('name'), self.cluster_id))
+        validate_type_options(params, ds_type)
+        if current is not None and creation_failed(current):
+            raise DsopsError('%s %s exists but its creation failed (configure_status %s, status %s, fail_reason: %s). '
+                             'Remove it with state=absent, then run the task again.'
+                             % (self.noun, self.identify(current), current.get('configure_status'),
+                                current.get('status'), current.get('fail_reason') or 'none'))
+        wanted = {'name': params.get('name'), 'type': ds_type, 'description': params.get('description')}
+        warnings = []
+        if ds_type == OBS:
+            wanted.update(user_name=params.get('agency'), connect_info=params.get('connect_info'))
+        else:
+            wanted.update(user_name=params.get('user_name'), data_source_id=params.get('mrs_cluster_id'),
+                          user_pwd=params.get('user_password'))
+            if current is not None and params.get('user_password') and not self.must_recreate(current):
+                warnings.append(
+                    'user_password is sent only when a data source is created (update_password=on_create), and %s '
+                    'exists, so the given password was not applied. To apply a new password, set '
+                    'update_password=always with recreate=true.' % self.identify(current))
+        return wanted, warnings
+
+    def must_recreate(self, current):
+        """update_password=always: an existing MRS source is re-created to apply the password, every run."""
+        return (current is not None and self.params.get('update_password') == 'always'
+                and self.type_of(current) == MRS)
+
+    # -- reading
+
+    def read(self):
+        return self.finder.find_one(self.types_to_read(), ds_id=self.params.get('id'), name=self.params.get('name'))
+
+    def settle(self, current):
+        """``current`` once its job has ended, waited for up to wait_timeout whatever ``wait`` says.
+
+        One being deleted already is absent for state=absent.
         """
         if configure_status(current) == 'DELETING' and self.params.get('state') == 'absent':
             return None
-        ds_type, ds_id = current.get('type') or self.ds_type, current['id']
+        ds_type, ds_id = self.type_of(current), current['id']
         done, settled = self.client.waiter.until(lambda: self._read(ds_type, ds_id),
                                                  lambda obj: obj is None or configure_status(obj) not in BUSY_STATES,
                                                  self.wait_timeout)
@@ -271,45 +317,9 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
                            hint='Wait for the running job to finish, or raise wait_timeout.')
         return settled
 
-    def managed_view(self, obj):
-        """Fields of this type, a missing or null string read as '' (how the API shows 'not set')."""
-        names = MANAGED_BY_TYPE.get(obj.get('type') or self.ds_type, MANAGED_BY_TYPE[OBS])
-        return dict((name, '' if obj.get(name) is None else obj.get(name)) for name in names)
-
-    def desired(self):
-        params = self.params
-        if self.ds_type is None:
-            raise InputError('type is required to create data source %r: no OBS or MRS data source with that '
-                             'name exists in cluster %s.' % (params.get('name'), self.cluster_id))
-        validate_type_options(params, self.ds_type)
-        if self.current is not None and creation_failed(self.current):
-            raise DsopsError('%s %s exists but its creation failed (configure_status %s, status %s, fail_reason: %s). '
-                             'Remove it with state=absent, then run the task again.'
-                             % (self.noun, self.identify(self.current), self.current.get('configure_status'),
-                                self.current.get('status'), self.current.get('fail_reason') or 'none'))
-        wanted = {'name': params.get('name'), 'type': self.ds_type, 'description': params.get('description')}
-        if self.ds_type == OBS:
-            wanted.update(user_name=params.get('agency'), connect_info=params.get('connect_info'))
-        else:
-            wanted.update(user_name=params.get('user_name'), data_source_id=params.get('mrs_cluster_id'),
-                          user_pwd=params.get('user_password'))
-            if self.current is not None and params.get('user_password') and not self.rotates_password():
-                self.warnings.append(
-                    'user_password is sent only when a data source is created (update_password=on_create), and %s '
-                    'exists, so the given password was not applied. To apply a new password, set '
-                    'update_password=always with recreate=true.' % self.identify(self.current))
-        return wanted
-
-    def rotates_password(self):
-        """update_password=always: the MRS source is re-created to apply the password, every run."""
-        return self.params.get('update_password') == 'always' and self.ds_type == MRS
-
-    def must_recreate(self, current):
-        return current is not None and self.rotates_password()
-
     # -- writes
 
-    def check_create_payload(self, payload):
+    def check_create(self, payload):
         """Fields the API needs to create, reported in option names, before anything is written."""
         required = [('name', 'name'), ('type', 'type')]
         if payload.get('type') == OBS:
@@ -338,7 +348,7 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
         return body
 
     def create(self, payload):
-        self.check_create_payload(payload)
+        """POST, then wait for the job; returns an Outcome.  (plan() has checked the payload.)"""
         name = payload['name']
 
         def recheck():
@@ -354,17 +364,18 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
 
     def _created(self, payload, response):
         ds_id, name = response.get('id'), payload['name']
-        if not self._finish(response.get('job_id'), lambda: self._read(payload['type'], ds_id, name),
-                            lambda obj: obj is not None and configure_status(obj) not in BUSY_STATES):
+        waited, job, warnings = self._finish(response.get('job_id'), lambda: self._read(payload['type'], ds_id, name),
+                                             lambda obj: obj is not None and configure_status(obj) not in BUSY_STATES)
+        if not waited:
             predicted = sanitize_data_source(payload)
             if ds_id:
                 predicted['id'] = ds_id
-            return predicted
+            return Outcome(predicted, job=job)
         created = self._read(payload['type'], ds_id, name)
         if created is None:
             raise DsopsError('The create job for %s %r succeeded, but the data source is not listed in cluster %s.'
                              % (self.noun, name, self.cluster_id), hint='Check the cluster in the console.')
-        return created
+        return Outcome(created, job=job, warnings=warnings)
 
     def update(self, current, payload):
         """PUT the agency; a source another run is changing meanwhile (DWS.0011) is re-read first."""
@@ -380,15 +391,16 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
                 retry.sleep(retry.delay_for(attempt, error))
             current = self._reread_settled(current)
             if current.get('user_name') == agency:
-                self.write_was_no_op = True  # another run applied this very change meanwhile
-                return current
+                return Outcome(current, wrote=False)  # another run applied this very change meanwhile
         with after_write(id=current['id'], job_id=response.get('job_id')):
-            if not self._finish(response.get('job_id'), lambda: self._read(OBS, current['id']),
-                                lambda obj: obj is not None and configure_status(obj) not in BUSY_STATES):
+            waited, job, warnings = self._finish(
+                response.get('job_id'), lambda: self._read(OBS, current['id']),
+                lambda obj: obj is not None and configure_status(obj) not in BUSY_STATES)
+            if not waited:
                 predicted = dict(current)
                 predicted.update(payload)
-                return predicted
-            return self._read(OBS, current['id']) or {}
+                return Outcome(predicted, job=job)
+            return Outcome(self._read(OBS, current['id']) or {}, job=job, warnings=warnings)
 
     def _reconfigure(self, current, agency):
         """One PUT.  After a lost answer, a source showing the agency, or a running job, means it took."""
@@ -406,15 +418,16 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
 
     def _reread_settled(self, current):
         found = self._read(OBS, current['id'])
-        if found is not None and configure_status(found) in BUSY_STATES:
-            found = self._settled(found)
+        if found is not None and self.is_busy(found):
+            found = self.settle(found)
         if found is None:
             raise DsopsError('%s %s disappeared from cluster %s while it was being updated; nothing was written.'
                              % (self.noun, self.identify(current), self.cluster_id))
         return found
 
     def delete(self, current, force_wait=False):
-        ds_type, ds_id = current.get('type') or self.ds_type, current['id']
+        """DELETE, then wait for the job; returns an Outcome (wrote=False: someone else removed it first)."""
+        ds_type, ds_id = self.type_of(current), current['id']
 
         looked = []
 
@@ -427,14 +440,14 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
         response = self.client.delete_data_source(self.cluster_id, ds_id, recheck=recheck)
         if response is None:
             # after an attempt the server may have carried out, 'not found' is most likely its doing
-            self._confirm_gone(ds_type, ds_id, current, ours=bool(looked))
-            return
+            return Outcome(None, wrote=self._confirm_gone(ds_type, ds_id, current, ours=bool(looked)))
         with after_write(id=ds_id, job_id=response.get('job_id')):
-            self._finish(response.get('job_id'), lambda: self._read(ds_type, ds_id), lambda obj: obj is None,
-                         force_wait=force_wait)
+            dummy, job, warnings = self._finish(response.get('job_id'), lambda: self._read(ds_type, ds_id),
+                                                lambda obj: obj is None, force_wait=force_wait)
+        return Outcome(None, job=job, warnings=warnings)
 
     def _confirm_gone(self, ds_type, ds_id, current, ours=False):
-        """The DELETE was answered 'not found': true only if the listing agrees.
+        """The DELETE was answered 'not found': true only if the listing agrees; returns whether this run deleted.
 
         DWS.0015 means "resource not found or no permission" (reference): a data source
         still listed means the credentials may not delete it, which must not pass as done.
@@ -446,50 +459,39 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
                              % (self.noun, self.identify(current), self.cluster_id),
                              hint='Check that the credentials may delete external data sources (IAM policy of '
                                   'the user or agency) in project %s.' % self.client.project_id)
-        if still is None and not ours:
-            self.write_was_no_op = True  # removed by someone else since it was read
+        # still gone and not after our own attempt: removed by someone else since it was read
+        return still is not None or ours
 
     def recreate(self, current, payload):
-        # check before deleting, so a missing password never leaves the user with nothing
-        self.check_create_payload(payload)
-        self.delete(current, force_wait=True)  # the name must be free before it is used again
-        self.write_was_no_op = False  # even if someone else deleted it, the create is this run's write
+        # plan() has checked the payload before this delete, so a missing password never leaves the user with nothing
+        deleted = self.delete(current, force_wait=True)  # the name must be free before it is used again
+        # even if someone else deleted it meanwhile, the create is this run's write
         with after_write(deleted=current.get('id')):
-            return self.create(payload)
+            created = self.create(payload)
+        return Outcome(created.obj, job=created.job, warnings=deleted.warnings + created.warnings)
 
     def _finish(self, job_id, read, settled, force_wait=False):
-        """Wait for a write to complete.  Returns False when not waiting (wait=false).
+        """Wait for a write to complete: (waited, job record, warnings); not waited with wait=false.
 
         Without a job id (the write's response was lost and a re-read showed it had
         taken effect) the data source is re-read until it settles.
         """
-        if job_id:
-            self.job = {'job_id': job_id}
+        job = {'job_id': job_id} if job_id else None
         if not (self.wait or force_wait):
-            return False
+            return False, job, []
         if job_id:
-            try:
-                self.job, warnings = self.client.wait_for_job(job_id, self.wait_timeout)
-            except JobError as error:
-                error.warnings = self.warnings + error.warnings
-                raise
-            self.warnings.extend(warnings)
-            return True
+            job, warnings = self.client.wait_for_job(job_id, self.wait_timeout)
+            return True, job, warnings
         done, dummy = self.client.waiter.until(read, settled, self.wait_timeout)
         if not done:
             raise JobError('%s in cluster %s did not settle within %s seconds after a write whose response was '
                            'lost.' % (self.noun, self.cluster_id, self.wait_timeout))
-        return True
+        return True, None, []
 
     def _read(self, ds_type, ds_id=None, name=None):
         return self.finder.find_one([ds_type], ds_id=ds_id, name=None if ds_id else name)
 
     # -- check mode, messages, output
-
-    def predict(self, current, plan):
-        if plan.action in (CREATE, RECREATE):
-            self.check_create_payload(plan.payload)
-        return super(DwsExtDataSourceAdapter, self).predict(current, plan)
 
     def identify(self, obj):
         return '%r (id %s)' % (obj.get('name'), obj.get('id'))
@@ -501,12 +503,6 @@ class DwsExtDataSourceAdapter(ResourceAdapter):
 
     def sanitize(self, obj):
         return sanitize_data_source(obj)
-
-    def extra_result(self):
-        extra = {'job': self.job} if self.job else {}
-        if self.warnings:
-            extra['warnings'] = self.warnings
-        return extra
 
 
 def gather(client, params):

@@ -17,7 +17,7 @@ from ansible_collections.dsops.cloud.plugins.module_utils.core import reconcile
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import (
     ConflictError, DsopsError, InputError, after_write)
 from ansible_collections.dsops.cloud.plugins.module_utils.core.reconcile import Field
-from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import ResourceAdapter, ensure
+from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import Outcome, Resource
 from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import URL_USERINFO_RE
 
 __metaclass__ = type
@@ -193,6 +193,20 @@ def sanitize_data_source(obj):
     return clean
 
 
+def select(listing, params):
+    """The data source of ``listing`` that ``params`` name (by id, else by exact name), or None.
+
+    Several with that name is an error: which one is meant cannot be guessed.
+    """
+    if params.get('id') is not None:
+        return next((obj for obj in listing if str(obj.get('id')) == str(params['id'])), None)
+    matches = [obj for obj in listing if obj.get('name') == params.get('name')]
+    if len(matches) > 1:
+        raise InputError('%d Feishu data sources are named %r (ids %s); give id to choose one.'
+                         % (len(matches), params.get('name'), ', '.join(str(m.get('id')) for m in matches)))
+    return matches[0] if matches else None
+
+
 def describe(obj):
     if obj.get('id'):
         return '%r (id %s)' % (obj.get('name'), obj['id'])
@@ -201,10 +215,9 @@ def describe(obj):
 
 # ----- the adapter -----------------------------------------------------------------------------
 
-class FeishuDataSourceAdapter(ResourceAdapter):
-    """Finds, creates, patches and deletes one Search v2 data source."""
+class FeishuDataSourceAdapter(Resource):
+    """Plans, reads, creates, patches and deletes one Search v2 data source (planning needs no client)."""
 
-    fields = FIELDS
     result_key = 'data_source'
     noun = 'Feishu data source'
 
@@ -212,60 +225,54 @@ class FeishuDataSourceAdapter(ResourceAdapter):
         validate_options(params)
         self.client = client
         self.params = params
-        self.state = params.get('state') or 'present'
         self.data_source_id = params.get('id')
         self.name = params.get('name')
 
-    # -- reading
+    # -- planning
 
-    def find(self):
-        if self.data_source_id is not None:
-            return self._find_by_id()
-        return self._find_by_name(self.name)
+    def fields_for(self, current):
+        return FIELDS
 
-    def _find_by_id(self):
-        obj = self.client.get_data_source(self.data_source_id)
-        if obj is None:
-            if self.state == 'present':
-                raise InputError('Feishu data source id %s does not exist. Feishu assigns ids when it creates a data '
-                                 'source: leave id out and give name to create one.' % self.data_source_id)
-            return None
-        if self.state == 'absent' and self.name is not None and obj.get('name') != self.name:
+    def check_target(self, current, state):
+        if self.data_source_id is None:
+            return
+        if current is None and state == 'present':
+            raise InputError('Feishu data source id %s does not exist. Feishu assigns ids when it creates a data '
+                             'source: leave id out and give name to create one.' % self.data_source_id)
+        if current is not None and state == 'absent' and self.name is not None and current.get('name') != self.name:
             # Deleting is irreversible: refuse when id and name point at different things.
             raise InputError('Feishu data source id %s is named %r, not %r; nothing was deleted. Give the matching '
-                             'name, or only the id.' % (self.data_source_id, obj.get('name'), self.name))
-        return obj
+                             'name, or only the id.' % (self.data_source_id, current.get('name'), self.name))
+
+    def desired(self, current):
+        return desired_fields(self.params), []
+
+    # -- reading
+
+    def read(self):
+        if self.data_source_id is not None:
+            return self.client.get_data_source(self.data_source_id)
+        return select(self.client.list_data_sources(), self.params)
 
     def matches_by_name(self, name):
         return [obj for obj in self.client.list_data_sources() if obj.get('name') == name]
 
-    def _find_by_name(self, name):
-        matches = self.matches_by_name(name)
-        if not matches:
-            return None
-        if len(matches) > 1:
-            raise InputError('%d Feishu data sources are named %r (ids %s); give id to choose one.'
-                             % (len(matches), name, ', '.join(str(m.get('id')) for m in matches)))
-        return matches[0]
-
-    def desired(self):
-        return desired_fields(self.params)
-
     # -- writing
 
     def create(self, payload):
-        """Create, never twice.
+        """Create, never twice; returns an Outcome.
 
         A failure that leaves it unknown whether Feishu created the data source
         (timeout, dropped connection, 5xx, a success without the object) is followed
         by look-ups by name over a settle window: one match is adopted (and patched if
         it differs); none fails the task, saying that the create may still land.
         """
-        return self.client.retry.call_write(lambda: self.client.create_data_source(payload),
-                                            lambda: self._adopt_after_ambiguous_create(payload),
-                                            getattr(self.client.transport, 'timeout', 0), resend=False,
-                                            what='The create of Feishu data source %r' % payload.get('name'),
-                                            hint=ADOPT_HINT)
+        created = self.client.retry.call_write(lambda: self.client.create_data_source(payload),
+                                               lambda: self._adopt_after_ambiguous_create(payload),
+                                               getattr(self.client.transport, 'timeout', 0), resend=False,
+                                               what='The create of Feishu data source %r' % payload.get('name'),
+                                               hint=ADOPT_HINT)
+        return Outcome(created)
 
     def _adopt_after_ambiguous_create(self, payload):
         matches = self.matches_by_name(payload['name'])
@@ -277,23 +284,22 @@ class FeishuDataSourceAdapter(ResourceAdapter):
                              % (payload['name'], len(matches), ', '.join(str(m.get('id')) for m in matches)))
         found = matches[0]
         with after_write(id=found.get('id')):
-            plan = reconcile.plan_present(self.fields, payload, self.managed_view(found))
+            plan = reconcile.plan_present(FIELDS, payload, self.managed_view(found))
             if plan.conflicts:
                 raise ConflictError('Feishu data source %s appeared while creating it, with different create-only '
                                     'fields: %s.' % (describe(found), reconcile.describe_conflicts(plan.conflicts)),
                                     conflicts=plan.conflicts, hint=CONFLICT_HINT)
             if plan.payload:
-                return self.update(found, plan.payload)
+                return self.update(found, plan.payload).obj
             return found
 
     def update(self, current, payload):
         updated = self.client.patch_data_source(current['id'], payload)
         if updated is None:  # answered 1271003: the API saw nothing to change
-            self.write_was_no_op = True
-            return current
+            return Outcome(current, wrote=False)
         with after_write(id=current.get('id')):
             self._verify_written(updated, payload)
-        return updated
+        return Outcome(updated)
 
     def _verify_written(self, obj, payload):
         """Fail when Feishu reports values other than the ones just written."""
@@ -308,8 +314,8 @@ class FeishuDataSourceAdapter(ResourceAdapter):
                              hint='Run the task again; if it persists, Feishu normalises these values differently.')
 
     def delete(self, current):
-        if not self.client.delete_data_source(current['id']):
-            self.write_was_no_op = True  # removed by someone else since it was read
+        # False: removed by someone else since it was read, so this run wrote nothing
+        return Outcome(None, wrote=self.client.delete_data_source(current['id']))
 
     # -- presentation
 
@@ -330,14 +336,9 @@ class FeishuDataSourceAdapter(ResourceAdapter):
         return sanitize_data_source(obj)
 
 
-def ensure_data_source(adapter, check_mode=False, want_diff=False):
-    """Feishu data sources are never re-created: a create-only difference is a conflict."""
-    return ensure(adapter, adapter.state, check_mode=check_mode, want_diff=want_diff, allow_recreate=False)
-
-
 # ----- the info module ------------------------------------------------------------------------------
 
-def gather_data_sources(client, params):
+def gather(client, params):
     """Data sources selected by ``id`` or exact ``name``, or all of them; full objects."""
     validate_options(params)
     if params.get('id') is not None:

@@ -18,7 +18,8 @@ from ansible_collections.dsops.cloud.plugins.filter.feishu_search_data_sources_p
     FilterModule, feishu_search_data_sources_plan as plan)
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu.client import FeishuClient
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu.data_source import (
-    FeishuDataSourceAdapter, ensure_data_source, gather_data_sources)
+    FeishuDataSourceAdapter, gather)
+from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import ensure
 from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import HttpTransport
 from ansible_collections.dsops.cloud.plugins.module_utils.core.retry import RetryPolicy
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.test_feishu_fake_api import (
@@ -219,10 +220,10 @@ def client_for(fake):
 @pytest.mark.parametrize('item', AGREEMENT_ITEMS, ids=[repr(i) for i in AGREEMENT_ITEMS])
 def test_an_item_is_pending_exactly_when_the_module_writes(item):
     fake = FakeFeishu([TICKETS, WIKI])
-    listing = gather_data_sources(client_for(fake), {'id': None, 'name': None})
+    listing = gather(client_for(fake), {'id': None, 'name': None})
     pending = plan([item], listing)['pending']
 
     fake.log[:] = []
     adapter = FeishuDataSourceAdapter(client_for(fake), module_params(item))
-    result = ensure_data_source(adapter, check_mode=False)
+    result = ensure(adapter, adapter.params.get('state') or 'present')
     assert bool(pending) == bool(fake.writes) == result['changed']

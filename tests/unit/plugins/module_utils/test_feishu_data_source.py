@@ -14,7 +14,8 @@ import pytest
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import ConflictError, DsopsError, InputError
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu.client import FeishuClient
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu.data_source import (
-    FeishuDataSourceAdapter, desired_fields, ensure_data_source, gather_data_sources, sanitize_data_source)
+    FeishuDataSourceAdapter, desired_fields, gather, sanitize_data_source)
+from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import ensure
 from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import HttpTransport
 from ansible_collections.dsops.cloud.plugins.module_utils.core.retry import RetryPolicy
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.test_feishu_fake_api import (
@@ -48,7 +49,7 @@ def client_for(fake, retries=3):
 
 def run(fake, check_mode=False, diff=True, **given):
     adapter = FeishuDataSourceAdapter(client_for(fake), options(**given))
-    return ensure_data_source(adapter, check_mode=check_mode, want_diff=diff)
+    return ensure(adapter, adapter.params.get('state') or 'present', check_mode=check_mode, want_diff=diff)
 
 
 def existing_fake(**extra):
@@ -230,7 +231,7 @@ def test_without_an_answer_the_look_up_waits_as_long_as_the_timeout_first():
     adapter.client.transport.timeout = 7
     waits = []
     adapter.client.retry.sleep = waits.append
-    ensure_data_source(adapter)
+    ensure(adapter, 'present')
     assert waits == [0.5]  # the backend had the whole timeout; the settle window looks at once, then backs off
     assert [s.method for s in fake.log[-2:]] == ['POST', 'GET']
 
@@ -385,12 +386,12 @@ def test_gather_by_id_by_name_or_all():
     fake = FakeFeishu([dict(EXISTING), {'id': '7300000000000000002', 'name': 'Wiki'},
                        {'id': '7300000000000000003', 'name': 'Wiki'}])
     client = client_for(fake)
-    assert [d['id'] for d in gather_data_sources(client, info_options(id=DS_ID))] == [DS_ID]
-    wikis = gather_data_sources(client, info_options(name='Wiki'))
+    assert [d['id'] for d in gather(client, info_options(id=DS_ID))] == [DS_ID]
+    wikis = gather(client, info_options(name='Wiki'))
     assert [d['id'] for d in wikis] == ['7300000000000000002', '7300000000000000003']
-    assert len(gather_data_sources(client, info_options())) == 3
-    assert gather_data_sources(client, info_options(id='7300000000000000042')) == []
-    assert gather_data_sources(client, info_options(id=DS_ID, name='Wiki')) == []
+    assert len(gather(client, info_options())) == 3
+    assert gather(client, info_options(id='7300000000000000042')) == []
+    assert gather(client, info_options(id=DS_ID, name='Wiki')) == []
     assert fake.writes == []
 
 
