@@ -269,7 +269,7 @@ def plan_item(plan, listings, index, item, spec, several_clusters):
         params, given = check_dws_item(item, spec)
         resource = DwsExtDataSourceAdapter(None, params)
         items = listings.items(params['cluster_id'], resource.types_to_read())
-        found = select(items, params.get('id'), params.get('name'), params['cluster_id'])
+        found = select(items, params)
         decided = lifecycle.plan(resource, found, params['state'], allow_recreate=params['recreate'])
     except (PlanError, DsopsError) as error:
         plan.errors.append('item %s: %s' % (label, to_native(error)))

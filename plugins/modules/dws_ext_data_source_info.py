@@ -122,7 +122,7 @@ def main():
 
     def work():
         client = build_client(module.params, register_secret=secret_registrar(module))
-        return gather(client, module.params)
+        return {'changed': False, 'ext_data_sources': gather(client, module.params)}
 
     run(module, work)
 

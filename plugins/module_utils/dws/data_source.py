@@ -188,14 +188,16 @@ class DataSourceFinder:
         return found
 
     def find_one(self, types, ds_id=None, name=None):
-        return select(self.search(types, ds_id=ds_id, name=name), ds_id, name, self.cluster_id)
+        return select(self.search(types, ds_id=ds_id, name=name),
+                      {'id': ds_id, 'name': name, 'cluster_id': self.cluster_id})
 
 
-def select(items, ds_id, name, cluster_id):
-    """The data source of one cluster's ``items`` named by ``ds_id`` (any case), else by ``name``, or None.
+def select(listing, params):
+    """The data source of one cluster's ``listing`` that ``params`` name: by id (any case), else by name, or None.
 
     Several with that name is an error: which one is meant cannot be guessed.
     """
+    ds_id, name, cluster_id, items = params.get('id'), params.get('name'), params.get('cluster_id'), listing
     if ds_id is not None:
         found = [item for item in items if str(item.get('id', '')).lower() == ds_id.lower()]
     else:
@@ -513,4 +515,4 @@ def gather(client, params):
     found = finder.search(types, ds_id=params.get('id'), name=params.get('name'))
     if params.get('id') and params.get('name'):
         found = [item for item in found if item.get('name') == params['name']]
-    return {'changed': False, 'ext_data_sources': [sanitize_data_source(item) for item in found]}
+    return [sanitize_data_source(item) for item in found]

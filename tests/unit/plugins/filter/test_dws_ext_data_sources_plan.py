@@ -248,7 +248,7 @@ def test_an_item_is_pending_exactly_when_the_module_writes(item):
     fake = FakeDws([OBS1, MRS1])
     params = module_params(item)
     listed = gather(client_for(fake, params), {'cluster_id': CLUSTER, 'type': None, 'name': None, 'id': None})
-    current = registered(({'cluster_id': CLUSTER}, listed['ext_data_sources']))
+    current = registered(({'cluster_id': CLUSTER}, listed))
     pending = plan([item], current, cluster_id=CLUSTER)['pending']
 
     fake.log[:] = []

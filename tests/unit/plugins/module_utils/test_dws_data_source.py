@@ -536,7 +536,7 @@ def test_sanitize_removes_passwords():
 def info(fake, **kw):
     p = params(**kw)
     client = build_client(p, transport=HttpTransport(session=fake))
-    return gather(client, p)
+    return {'changed': False, 'ext_data_sources': gather(client, p)}  # what dws_ext_data_source_info returns
 
 
 def test_info_lists_both_types_without_type():
