@@ -146,7 +146,7 @@ from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import Dso
 from ansible_collections.dsops.cloud.plugins.module_utils.dws.data_source import (
     RESOURCE_MUTUALLY_EXCLUSIVE, DwsExtDataSourceAdapter, TYPES, resource_argument_spec, select, validate_common)
 from ansible_collections.dsops.cloud.plugins.plugin_utils.data_source_plan import (
-    CREATE, DELETE, Plan, PlanError, check_item, check_purge, describe, label_for)
+    CREATE, DELETE, ListPlan, PlanError, check_item, check_purge, describe, label_for)
 
 VARIABLE = 'dws_ext_data_sources'
 # Never copied into the plan: the role passes it from the item itself.
@@ -331,7 +331,7 @@ def dws_ext_data_sources_plan(items, current, cluster_id=None, purge=False, purg
         listings = listings_from(current)
         spec = item_spec()
         several = len(listings.clusters) > 1
-        plan = Plan()
+        plan = ListPlan()
         for index, item in enumerate(items):
             plan_item(plan, listings, index, with_cluster(item, cluster_id), spec, several)
         plan.fail_if_errors(VARIABLE, len(items))

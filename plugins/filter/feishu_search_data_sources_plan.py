@@ -134,7 +134,7 @@ from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import Dso
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu.client import normalise_data_source
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu.data_source import FeishuDataSourceAdapter, resource_argument_spec, select
 from ansible_collections.dsops.cloud.plugins.plugin_utils.data_source_plan import (
-    CREATE, DELETE, Plan, PlanError, check_item, check_purge, describe, label_for)
+    CREATE, DELETE, ListPlan, PlanError, check_item, check_purge, describe, label_for)
 
 VARIABLE = 'feishu_search_data_sources'
 
@@ -202,7 +202,7 @@ def feishu_search_data_sources_plan(items, current, purge=False, purge_empty=Fal
         check_purge(items, purge, purge_empty, VARIABLE)
         listing = current_data_sources(current)
         spec = item_spec()
-        plan = Plan()
+        plan = ListPlan()
         for index, item in enumerate(items):
             plan_item(plan, listing, index, item, spec)
         plan.fail_if_errors(VARIABLE, len(items))

@@ -96,7 +96,7 @@ def describe(obj):
     return repr(obj.get('name'))
 
 
-class Plan:
+class ListPlan:
     """What a role must do: the items that need the module, in order, and the rest."""
 
     def __init__(self):

@@ -33,8 +33,6 @@ class RetryPolicy:
         self.max_delay = max_delay
         self.sleep = sleep or time.sleep
         self.rand = rand or random.random
-        self.attempts = 0
-        self.retried = []
 
     def delay_for(self, attempt, error):
         server_wait = getattr(error, 'retry_after', None)
@@ -48,13 +46,11 @@ class RetryPolicy:
         """Run ``attempt_fn`` until it succeeds, fails permanently or the budget is spent."""
         attempt = 0
         while True:
-            self.attempts += 1
             try:
                 return attempt_fn()
             except (TransportError, ApiError) as error:
                 if attempt >= self.retries or not self.is_retryable(error, idempotent):
                     raise
-                self.retried.append(_describe(error))
                 self.sleep(self.delay_for(attempt, error))
                 attempt += 1
 
@@ -150,11 +146,3 @@ def backoff_delays(first=1.0, factor=1.5, cap=15.0):
 def is_ambiguous(error):
     """A transient failure after which a write may or may not have happened."""
     return getattr(error, 'transient', False) and getattr(error, 'maybe_processed', True)
-
-
-def _describe(error):
-    code = getattr(error, 'code', None)
-    status = getattr(error, 'http_status', None)
-    if code or status:
-        return '%s/%s' % (status, code)
-    return error.__class__.__name__

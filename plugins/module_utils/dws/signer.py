@@ -23,7 +23,6 @@ DATE_FORMAT = '%Y%m%dT%H%M%SZ'
 DATE_HEADER = 'X-Sdk-Date'
 CONTENT_SHA256_HEADER = 'X-Sdk-Content-Sha256'
 UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD'
-EMPTY_BODY_SHA256 = hashlib.sha256(b'').hexdigest()
 
 
 class SignedRequest:

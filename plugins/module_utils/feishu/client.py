@@ -17,7 +17,7 @@ import json
 
 from ansible.module_utils.six.moves.urllib.parse import urlencode
 
-from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import ApiError, TransportError
+from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import ApiError
 
 __metaclass__ = type
 
@@ -225,7 +225,6 @@ class FeishuClient:
         self.given_token = tenant_access_token
         self.register_secret = register_secret or (lambda value: None)
         self.token = None
-        self.token_requests = 0
         if app_secret:
             self.register_secret(app_secret)
         if tenant_access_token:
@@ -251,7 +250,6 @@ class FeishuClient:
     def _fetch_token(self):
         """POST the app credentials for a tenant_access_token (top-level fields, no ``data``)."""
         body = {'app_id': self.app_id, 'app_secret': self.app_secret}
-        self.token_requests += 1
         # Asking for a token twice is harmless, so every transient failure may be repeated.
         payload = self.retry.call(lambda: self._exchange('POST', TOKEN_PATH, body=body), idempotent=True)
         token = payload.get('tenant_access_token') if isinstance(payload, dict) else None
@@ -281,16 +279,16 @@ class FeishuClient:
             raise error
         return response.json
 
-    def call(self, method, path, query=None, body=None, idempotent=True, ambiguous=None):
+    def call(self, method, path, query=None, body=None, idempotent=True):
         """An authenticated call with retries; returns the response's ``data`` object.
 
         A token reported invalid is replaced once and the call repeated once: the
-        rejection happened at authentication, so even a create had no effect.
-        ``ambiguous``, if a list, collects the failed attempts that the server may
-        nevertheless have carried out.
+        rejection happened at authentication, so even a create had no effect.  A write
+        is passed with ``idempotent=False``: only what provably did not reach Feishu is
+        repeated here; after a lost answer the resource looks first (RetryPolicy.call_write).
         """
         try:
-            return self._call_with_retries(method, path, query, body, idempotent, ambiguous)
+            return self._call_with_retries(method, path, query, body, idempotent)
         except ApiError as error:
             if error.code not in TOKEN_INVALID_CODES:
                 raise
@@ -298,20 +296,13 @@ class FeishuClient:
                 error.hint = GIVEN_TOKEN_HINT
                 raise
         self._fetch_token()
-        return self._call_with_retries(method, path, query, body, idempotent, ambiguous)
+        return self._call_with_retries(method, path, query, body, idempotent)
 
-    def _call_with_retries(self, method, path, query, body, idempotent, ambiguous):
+    def _call_with_retries(self, method, path, query, body, idempotent):
         # The token is fetched outside the attempt so its own retries do not multiply with these.
         token = self._current_token()
-
-        def attempt():
-            try:
-                return self._exchange(method, path, query=query, body=body, token=token)
-            except (ApiError, TransportError) as error:
-                if ambiguous is not None and error.maybe_processed:
-                    ambiguous.append(error)
-                raise
-        payload = self.retry.call(attempt, idempotent=idempotent)
+        payload = self.retry.call(lambda: self._exchange(method, path, query=query, body=body, token=token),
+                                  idempotent=idempotent)
         data = payload.get('data') if isinstance(payload, dict) else None
         return data if isinstance(data, dict) else {}
 
@@ -389,21 +380,16 @@ class FeishuClient:
         return normalise_data_source(data['data_source'])
 
     def patch_data_source(self, data_source_id, fields):
-        """PATCH ``fields``; return the updated object, or None when Feishu reports no change.
+        """PATCH ``fields``; return the updated object, or None when Feishu reports no change (1271003).
 
-        Repeating the same PATCH cannot duplicate anything, so it is retried.  When a
-        repeat is answered 1271003 an earlier attempt may have applied the change, so
-        the object is read back instead of reporting "no change".
+        Sent once: after a lost answer the resource re-reads before it sends it again.
         """
         path = self._item_path(data_source_id)
-        ambiguous = []
         try:
-            data = self.call('PATCH', path, body=fields, ambiguous=ambiguous)
+            data = self.call('PATCH', path, body=fields, idempotent=False)
         except ApiError as error:
             if error.code != NO_CHANGE_CODE:
                 raise
-            if ambiguous:
-                return self.get_data_source(data_source_id)
             return None
         if isinstance(data.get('data_source'), dict):
             return normalise_data_source(data['data_source'])
@@ -411,17 +397,13 @@ class FeishuClient:
         return self.get_data_source(data_source_id)
 
     def delete_data_source(self, data_source_id):
-        """DELETE; True if this call deleted it, False if it was already gone (1270004, unconfirmed for DELETE).
-
-        'Gone' after an attempt the server may have carried out (timeout, reset, 5xx) is
-        most likely that attempt's doing, so it counts as deleted by this call.
-        """
-        ambiguous = []
+        """DELETE once; True if it deleted, False if the data source was already gone (1270004, UNCONFIRMED
+        for DELETE)."""
         try:
-            self.call('DELETE', self._item_path(data_source_id), ambiguous=ambiguous)
+            self.call('DELETE', self._item_path(data_source_id), idempotent=False)
         except ApiError as error:
             if error.code == NOT_FOUND_CODE:
-                return bool(ambiguous)
+                return False
             raise
         return True
 

@@ -193,6 +193,16 @@ def sanitize_data_source(obj):
     return clean
 
 
+def differences(obj, payload):
+    """'field: sent X, now Y' for each field of ``payload`` that ``obj`` does not show."""
+    wrong = []
+    for name in sorted(payload):  # a plan's payload holds only FIELDS
+        now = FIELD_BY_NAME[name].read(obj)
+        if not reconcile.values_equal(now, payload[name]):
+            wrong.append('%s: sent %r, now %r' % (name, payload[name], now))
+    return wrong
+
+
 def select(listing, params):
     """The data source of ``listing`` that ``params`` name (by id, else by exact name), or None.
 
@@ -294,28 +304,43 @@ class FeishuDataSourceAdapter(Resource):
             return found
 
     def update(self, current, payload):
-        updated = self.client.patch_data_source(current['id'], payload)
+        """PATCH the differing fields; after a lost answer, re-read before sending it again."""
+        ds_id = current['id']
+
+        def applied():
+            now = self.client.get_data_source(ds_id)
+            return now if now is not None and not differences(now, payload) else None
+
+        updated = self.client.retry.call_write(lambda: self.client.patch_data_source(ds_id, payload), applied,
+                                               getattr(self.client.transport, 'timeout', 0))
         if updated is None:  # answered 1271003: the API saw nothing to change
             return Outcome(current, wrote=False)
-        with after_write(id=current.get('id')):
+        with after_write(id=ds_id):
             self._verify_written(updated, payload)
         return Outcome(updated)
 
     def _verify_written(self, obj, payload):
         """Fail when Feishu reports values other than the ones just written."""
-        wrong = []
-        for name in sorted(payload):  # a plan's payload holds only FIELDS
-            now = FIELD_BY_NAME[name].read(obj)
-            if not reconcile.values_equal(now, payload[name]):
-                wrong.append('%s: sent %r, now %r' % (name, payload[name], now))
+        wrong = differences(obj, payload)
         if wrong:
             raise DsopsError('Feishu accepted the update of data source %s but reports other values afterwards (%s).'
                              % (describe(obj), '; '.join(wrong)),
                              hint='Run the task again; if it persists, Feishu normalises these values differently.')
 
     def delete(self, current):
-        # False: removed by someone else since it was read, so this run wrote nothing
-        return Outcome(None, wrote=self.client.delete_data_source(current['id']))
+        """DELETE; after a lost answer, re-read before sending it again.
+
+        Gone after an attempt Feishu may have carried out is this run's delete; 'not found'
+        at the first answer means someone else removed it since it was read.
+        """
+        ds_id = current['id']
+
+        def gone():
+            return True if self.client.get_data_source(ds_id) is None else None
+
+        deleted = self.client.retry.call_write(lambda: self.client.delete_data_source(ds_id), gone,
+                                               getattr(self.client.transport, 'timeout', 0))
+        return Outcome(None, wrote=deleted)
 
     # -- presentation
 

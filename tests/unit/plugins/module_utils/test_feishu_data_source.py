@@ -348,12 +348,30 @@ def test_a_delete_answered_not_found_is_absent_and_unchanged():
     assert result['diff']['before'] == result['diff']['after']
 
 
-def test_not_found_after_an_ambiguous_delete_counts_as_this_runs_delete():
+def test_a_delete_whose_answer_is_lost_is_looked_up_and_counts_as_this_runs_delete():
     fake = existing_fake()
     fake.fail('DELETE', COLLECTION + '/', error(500, 1270001, 'internal error'), apply=True)
     result = run(fake, id=DS_ID, state='absent')
     assert result['changed'] is True and DS_ID not in fake.data_sources
-    assert [w.method for w in fake.writes] == ['DELETE', 'DELETE']
+    assert [w.method for w in fake.writes] == ['DELETE']  # the look found it gone: not sent again
+    assert [s.method for s in fake.log[-2:]] == ['DELETE', 'GET']
+
+
+def test_a_delete_refused_by_a_server_error_is_sent_again_after_looking():
+    fake = existing_fake()
+    fake.fail('DELETE', COLLECTION + '/', error(500, 1270001, 'internal error'))
+    result = run(fake, id=DS_ID, state='absent')
+    assert result['changed'] is True and DS_ID not in fake.data_sources
+    assert [s.method for s in fake.log[-3:]] == ['DELETE', 'GET', 'DELETE']
+
+
+def test_a_patch_whose_answer_is_lost_is_looked_up_not_repeated():
+    fake = existing_fake()
+    fake.fail('PATCH', COLLECTION + '/', exception=read_timeout(), apply=True)
+    result = run(fake, id=DS_ID, description='New')
+    assert result['changed'] is True and result['data_source']['description'] == 'New'
+    assert [w.method for w in fake.writes] == ['PATCH']
+    assert [s.method for s in fake.log[-2:]] == ['PATCH', 'GET']
 
 
 def test_absent_by_id_refuses_when_the_name_does_not_match():
