@@ -103,7 +103,8 @@ _value:
       description:
         - The calls of M(dsops.cloud.dws_ext_data_source) to make, in list order, purges last.
         - C(index) is the item's position in the list (none for a purge), C(action) one of V(create), V(update),
-          V(recreate), V(delete) and V(busy) (a job is running on it: the module waits, then decides), C(label) a one-line description, C(options) the module options to pass
+          V(recreate), V(delete) and V(busy) (a job is running on it: the module waits, then decides), C(label) a
+          one-line description, C(options) the module options to pass
           (only those set, with C(cluster_id) resolved and the C(id) and C(type) of the matched data source, never
           C(user_password)).
       type: list
@@ -144,7 +145,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.dsops.cloud.plugins.module_utils.core import lifecycle
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import DsopsError
 from ansible_collections.dsops.cloud.plugins.module_utils.dws.data_source import (
-    RESOURCE_MUTUALLY_EXCLUSIVE, DwsExtDataSourceAdapter, TYPES, resource_argument_spec, select, validate_common)
+    RESOURCE_MUTUALLY_EXCLUSIVE, DwsExtDataSourceResource, TYPES, resource_argument_spec, select, validate_common)
 from ansible_collections.dsops.cloud.plugins.plugin_utils.data_source_plan import (
     CREATE, DELETE, ListPlan, PlanError, check_item, check_purge, describe, label_for)
 
@@ -267,7 +268,7 @@ def plan_item(plan, listings, index, item, spec, several_clusters):
     label = label_for(item, index)
     try:
         params, given = check_dws_item(item, spec)
-        resource = DwsExtDataSourceAdapter(None, params)
+        resource = DwsExtDataSourceResource(None, params)
         items = listings.items(params['cluster_id'], resource.types_to_read())
         found = select(items, params)
         decided = lifecycle.plan(resource, found, params['state'], allow_recreate=params['recreate'])

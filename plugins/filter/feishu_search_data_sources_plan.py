@@ -132,7 +132,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.dsops.cloud.plugins.module_utils.core import lifecycle
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import DsopsError
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu.client import normalise_data_source
-from ansible_collections.dsops.cloud.plugins.module_utils.feishu.data_source import FeishuDataSourceAdapter, resource_argument_spec, select
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu.data_source import FeishuDataSourceResource, resource_argument_spec, select
 from ansible_collections.dsops.cloud.plugins.plugin_utils.data_source_plan import (
     CREATE, DELETE, ListPlan, PlanError, check_item, check_purge, describe, label_for)
 
@@ -161,7 +161,7 @@ def plan_item(plan, listing, index, item, spec):
         params, given = check_item(item, spec, required_one_of=[('id', 'name')])
         state = params.get('state') or 'present'
         found = select(listing, params)
-        decided = lifecycle.plan(FeishuDataSourceAdapter(None, params), found, state)
+        decided = lifecycle.plan(FeishuDataSourceResource(None, params), found, state)
     except (PlanError, DsopsError) as error:
         plan.errors.append('item %s: %s' % (label, to_native(error)))
         return

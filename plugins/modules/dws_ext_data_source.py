@@ -364,7 +364,7 @@ error:
 
 from ansible_collections.dsops.cloud.plugins.module_utils.dws.connection import build_client, connection_argument_spec
 from ansible_collections.dsops.cloud.plugins.module_utils.dws.data_source import (
-    RESOURCE_MUTUALLY_EXCLUSIVE, DwsExtDataSourceAdapter, resource_argument_spec)
+    RESOURCE_MUTUALLY_EXCLUSIVE, DwsExtDataSourceResource, resource_argument_spec)
 from ansible_collections.dsops.cloud.plugins.module_utils.core.module_edge import new_module, run, secret_registrar
 from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import ensure
 
@@ -385,8 +385,8 @@ def main():
 
     def work():
         client = build_client(module.params, register_secret=secret_registrar(module))
-        adapter = DwsExtDataSourceAdapter(client, module.params)
-        return ensure(adapter, module.params['state'], check_mode=module.check_mode, want_diff=module._diff,
+        resource = DwsExtDataSourceResource(client, module.params)
+        return ensure(resource, module.params['state'], check_mode=module.check_mode, want_diff=module._diff,
                       allow_recreate=module.params['recreate'])
 
     run(module, work)

@@ -355,7 +355,7 @@ conflicts:
 
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu.connection import build_client, connection_argument_spec
 from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import ensure
-from ansible_collections.dsops.cloud.plugins.module_utils.feishu.data_source import FeishuDataSourceAdapter, resource_argument_spec
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu.data_source import FeishuDataSourceResource, resource_argument_spec
 from ansible_collections.dsops.cloud.plugins.module_utils.core.module_edge import new_module, run, secret_registrar
 
 
@@ -376,9 +376,9 @@ def main():
     def work():
         # both constructors validate their options; neither sends a request
         client = build_client(module.params, secret_registrar(module))
-        adapter = FeishuDataSourceAdapter(client, module.params)
+        resource = FeishuDataSourceResource(client, module.params)
         # Feishu data sources are never re-created: a create-only difference is a conflict
-        return ensure(adapter, module.params['state'], check_mode=module.check_mode, want_diff=module._diff)
+        return ensure(resource, module.params['state'], check_mode=module.check_mode, want_diff=module._diff)
 
     run(module, work)
 

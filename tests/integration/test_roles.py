@@ -9,6 +9,8 @@ recorded task results (whether the resource module ran, and for which items).
 
 from __future__ import absolute_import, division, print_function
 
+import pytest
+
 __metaclass__ = type
 
 FEISHU_ROLE = 'dsops.cloud.feishu_search_data_sources : '
@@ -239,6 +241,115 @@ def test_dws_bad_items_are_rejected_before_any_request(sandbox, run_playbook):
     assert "item 0 ('bad-name'): name 'bad-name' is not valid" in run.output
     assert "item 1 ('ok_name'): cluster_id is missing" in run.output
     assert sandbox.requests('dws') == []
+
+
+# ----- a data source in the middle of a job (issue 11) --------------------------------------------------------------
+# A data source left UPDATING by a run with wait: false: the old plan filter replayed the module against stand-in
+# clients and raised AttributeError: 'DwsSnapshot' object has no attribute 'poll'.  Now the plan shows the item as
+# busy, and the module waits for the job before it compares and writes.
+
+# How long the sandbox holds the first job in RUNNING: long enough for the role to list the source while it is still
+# UPDATING (an ansible-playbook start and two tasks), short enough to wait out.
+BUSY_HOLD = 10
+DWS_MODULE_TASK = 'Manage DWS data source'
+
+
+def leave_updating(sandbox, run_playbook, agency):
+    """Seed two OBS sources and start an agency change of the second with wait: false; returns the seeded ones."""
+    sandbox.settings(job_duration=0.5)
+    seeded = dws_seed(sandbox, 2)
+    sandbox.inject('job_status', status='RUNNING', hold=BUSY_HOLD)
+    first = run_ok(run_playbook, 'dws_ext_data_source', {
+        'dws_cluster_id': CLUSTER, 'dws_name': 'obs_src01', 'dws_type': 'OBS', 'dws_agency': agency,
+        'dws_wait': False})
+    result = first.task(DWS_MODULE_TASK)
+    assert result['changed'] is True and list(result['job']) == ['job_id']
+    source = dws_source(sandbox, seeded[1]['id'])
+    assert (source['configure_status'], source['user_name']) == ('UPDATING', 'DWSAccessOBS')
+    return seeded
+
+
+def dws_source(sandbox, ds_id):
+    sandbox.wait_idle(timeout=30)
+    sources = sandbox.state()['dws']['projects'][PROJECT][CLUSTER]['data_sources']
+    return [source for source in sources if source['id'] == ds_id][0]
+
+
+def dws_puts(sandbox):
+    return [(w['method'], w['path'].rsplit('/', 1)[-1], w['body'], w['status']) for w in sandbox.writes('dws')]
+
+
+def reconfigure(agency):
+    return {'reconfigure': {'reboot': False, 'agency': agency}}
+
+
+def busy_plan(run, seeded):
+    """The role's plan: the busy item pending as busy (a label naming the status), the other one unchanged."""
+    decided = run.task(DWS_ROLE + PLAN)['ansible_facts']['dws_ext_data_sources__plan']
+    assert [(entry['index'], entry['action']) for entry in decided['pending']] == [(1, 'busy')], \
+        'the role listed the source after its job had ended: raise BUSY_HOLD (%s)' % decided['summary']
+    label = decided['pending'][0]['label']
+    assert label.startswith("busy 'obs_src01' (id %s): " % seeded[1]['id'])
+    assert 'is UPDATING: a job is running on it' in label
+    assert decided['counts'] == {'busy': 1, 'unchanged': 1}
+    return label
+
+
+def assert_clean(run):
+    assert 'Traceback' not in run.output and 'MODULE FAILURE' not in run.output
+    assert 'AttributeError' not in run.output
+
+
+@pytest.mark.parametrize('agency, puts', [
+    ('DWSAccessOBS3', ['DWSAccessOBS2', 'DWSAccessOBS3']),
+    ('DWSAccessOBS2', ['DWSAccessOBS2']),
+], ids=['another agency', 'the agency the job is applying'])
+def test_dws_role_waits_for_a_data_source_left_updating_then_converges(sandbox, run_playbook, agency, puts):
+    seeded = leave_updating(sandbox, run_playbook, 'DWSAccessOBS2')
+    run = run_ok(run_playbook, 'role_dws', {'dws_ext_data_sources': [obs_item(0), obs_item(1, agency=agency)],
+                                            'dws_ext_data_sources_cluster_id': CLUSTER})
+    assert_clean(run)
+    label = busy_plan(run, seeded)
+    assert module_calls(run, DWS_ROLE) == [label]
+    applied = run.task(DWS_ROLE + APPLY)['results'][0]
+    # the module waited for the running job, compared against what it left, and wrote only what still differed
+    assert applied['changed'] is (len(puts) == 2)
+    assert applied['ext_data_source']['user_name'] == agency
+    assert applied['ext_data_source']['configure_status'] == 'ACTIVE'
+    if len(puts) == 2:
+        assert applied['job']['status'] == 'SUCCESS'
+    # exactly the PUTs expected, each accepted: never one into the running job (DWS.0011), never one twice
+    assert dws_puts(sandbox) == [('PUT', seeded[1]['id'], reconfigure(a), 200) for a in puts]
+    # between the first PUT and the role's: the role's listing, the module's look, then its looks while waiting
+    log = ops(sandbox.requests('dws'))
+    first = log.index('dws.update')
+    waited = log[first + 1:log.index('dws.update', first + 1)] if len(puts) == 2 else log[first + 1:]
+    assert set(waited) == {'dws.list'} and len(waited) >= 3, log
+    source = dws_source(sandbox, seeded[1]['id'])
+    assert (source['configure_status'], source['user_name']) == ('ACTIVE', agency)
+    assert dws_source(sandbox, seeded[0]['id'])['user_name'] == 'DWSAccessOBS'
+    role_result = run.task(DWS_ROLE + 'Record what the role did')['ansible_facts']['dws_ext_data_sources_result']
+    assert role_result['counts'] == {'busy': 1, 'unchanged': 1}
+
+
+def test_dws_role_in_check_mode_against_a_data_source_left_updating_writes_nothing(sandbox, run_playbook):
+    seeded = leave_updating(sandbox, run_playbook, 'DWSAccessOBS2')
+    sandbox.clear_log()
+    run = run_ok(run_playbook, 'role_dws', {'dws_ext_data_sources': [obs_item(0), obs_item(1, agency='DWSAccessOBS3')],
+                                            'dws_ext_data_sources_cluster_id': CLUSTER}, check=True, diff=True)
+    assert_clean(run)
+    label = busy_plan(run, seeded)
+    assert module_calls(run, DWS_ROLE) == [label]
+    assert sandbox.writes('dws') == []
+    assert set(ops(sandbox.requests('dws'))) == {'dws.list'}  # reads only: the listing, then the module's looks
+    applied = run.task(DWS_ROLE + APPLY)['results'][0]
+    # predicted against the source as the job left it
+    assert applied['changed'] is True and 'job' not in applied
+    assert applied['diff']['before']['user_name'] == 'DWSAccessOBS2'
+    assert applied['diff']['after']['user_name'] == 'DWSAccessOBS3'
+    assert 'to change (check mode: nothing was written)' in run.output
+    source = dws_source(sandbox, seeded[1]['id'])
+    assert (source['configure_status'], source['user_name']) == ('ACTIVE', 'DWSAccessOBS2')  # the first job's
 
 
 # ----- connection options: module_defaults of the action groups, or the roles' connection variables ---------------

@@ -163,7 +163,11 @@ def apply(resource, decided, current):
         return resource.create(decided.payload)
     if action == reconcile.RECREATE:
         return resource.recreate(current, decided.payload)
-    return resource.update(current, decided.payload)
+    if action == reconcile.UPDATE:
+        return resource.update(current, decided.payload)
+    # a busy object is settled and planned again first; writing now could repeat the running job's write
+    reason = decided.hint or 'its plan is %s' % action
+    raise DsopsError('%s %s cannot be changed now: %s' % (resource.noun, resource.identify(current or {}), reason))
 
 
 def predict(resource, decided, current):

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the dsops.cloud collection
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""DWS external data sources: module options <-> API fields, input checks and the adapter.
+"""DWS external data sources: module options <-> API fields, input checks and the resource.
 
 Options use Ansible's names (``agency``, ``mrs_cluster_id``, ``user_password``); the
 reconcile core works in the names the list call reports (``user_name``,
@@ -209,9 +209,9 @@ def select(listing, params):
     return found[0] if found else None
 
 
-# ----- the adapter -------------------------------------------------------------------------------------------
+# ----- the resource -------------------------------------------------------------------------------------------
 
-class DwsExtDataSourceAdapter(Resource):
+class DwsExtDataSourceResource(Resource):
     """Plans, reads, creates, reconfigures and deletes one external data source, waiting for its jobs.
 
     Planning needs no client: the role filters plan against a listing with ``client=None``.
@@ -240,6 +240,11 @@ class DwsExtDataSourceAdapter(Resource):
 
     def fields_for(self, current):
         return FIELDS_BY_TYPE.get(self.type_of(current), FIELDS_BY_TYPE[OBS])
+
+    def managed_view(self, obj):
+        # an item whose type is empty has not reported it: it is of the type it is taken to be, never a
+        # create-only difference
+        return dict(super(DwsExtDataSourceResource, self).managed_view(obj), type=self.type_of(obj) or '')
 
     def check_target(self, current, state):
         ds_id, name = self.params.get('id'), self.params.get('name')

@@ -1,9 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the dsops.cloud collection
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Feishu Search v2 data sources: module options <-> API fields, input checks, adapter.
+"""Feishu Search v2 data sources: module options <-> API fields, input checks, the resource.
 
-The adapter plugs the Feishu client into the shared lifecycle (``resource.ensure``).
+The resource plugs the Feishu client into the shared lifecycle (``core.lifecycle``).
 Everything is expressed in the API's own field names; this file is the only place
 that knows how an Ansible option maps to one.
 """
@@ -223,9 +223,9 @@ def describe(obj):
     return repr(obj.get('name'))
 
 
-# ----- the adapter -----------------------------------------------------------------------------
+# ----- the resource -----------------------------------------------------------------------------
 
-class FeishuDataSourceAdapter(Resource):
+class FeishuDataSourceResource(Resource):
     """Plans, reads, creates, patches and deletes one Search v2 data source (planning needs no client)."""
 
     result_key = 'data_source'
@@ -345,7 +345,7 @@ class FeishuDataSourceAdapter(Resource):
     # -- presentation
 
     def predict(self, current, plan):
-        predicted = super(FeishuDataSourceAdapter, self).predict(current, plan)
+        predicted = super(FeishuDataSourceResource, self).predict(current, plan)
         if current is None:
             for field, value in CREATE_DEFAULTS.items():
                 predicted.setdefault(field, value)

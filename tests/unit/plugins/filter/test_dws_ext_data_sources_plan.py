@@ -20,7 +20,7 @@ from ansible_collections.dsops.cloud.plugins.filter.dws_ext_data_sources_listing
     FilterModule as ListingsModule, dws_ext_data_sources_listings as listings)
 from ansible_collections.dsops.cloud.plugins.filter.dws_ext_data_sources_plan import (
     FilterModule as PlanModule, dws_ext_data_sources_plan as plan)
-from ansible_collections.dsops.cloud.plugins.module_utils.dws.data_source import DwsExtDataSourceAdapter, gather
+from ansible_collections.dsops.cloud.plugins.module_utils.dws.data_source import DwsExtDataSourceResource, gather
 from ansible_collections.dsops.cloud.plugins.module_utils.dws.connection import build_client
 from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import ensure
 from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import HttpTransport
@@ -209,6 +209,67 @@ def test_items_must_match_the_listings_made():
         plan([{'name': 'x', 'type': 'OBS'}], {'results': [{'failed': True, 'msg': 'denied'}]}, cluster_id=CLUSTER)
 
 
+# ----- a data source in the middle of a job -----------------------------------------------------------------------
+# Issue 11: the old filter replayed the module against snapshot clients and raised
+# AttributeError: 'DwsSnapshot' object has no attribute 'poll' for a source left UPDATING by wait: false.
+
+BUSY_STATUSES = [('CREATING', 'CREATING'), ('UPDATING', 'UPDATING'), ('DELETING', 'DELETING'),
+                 ('100', 'CREATING'), ('500', 'UPDATING'), ('401', 'DELETING')]
+
+
+@pytest.mark.parametrize('status, name', BUSY_STATUSES, ids=[status for status, dummy in BUSY_STATUSES])
+def test_a_data_source_in_the_middle_of_a_job_is_pending_as_busy_with_a_label_naming_the_status(status, name):
+    busy = dict(OBS1, configure_status=status, status='AVAILABLE')
+    items = [{'name': 'obs_src1', 'type': 'OBS', 'agency': 'DWSAccessOBS2'}, {'name': 'obs_src2', 'type': 'OBS'}]
+    result = plan(items, registered(({'cluster_id': CLUSTER, 'type': 'OBS'}, [busy, OBS2])), cluster_id=CLUSTER)
+    assert actions(result) == [(0, 'busy')]
+    entry = result['pending'][0]
+    assert entry['label'].startswith("busy 'obs_src1' (id %s): " % OBS1['id'])
+    assert 'is %s: a job is running on it' % name in entry['label']
+    # the module gets the item's options and the matched source: it waits for the job, then decides
+    assert entry['options'] == {'cluster_id': CLUSTER, 'id': OBS1['id'], 'type': 'OBS', 'name': 'obs_src1',
+                                'agency': 'DWSAccessOBS2'}
+    assert result['counts'] == {'busy': 1, 'unchanged': 1}
+    assert result['summary'] == [entry['label']]
+
+
+@pytest.mark.parametrize('item', [
+    {'name': 'obs_src1', 'type': 'OBS', 'agency': 'DWSAccessOBS'},
+    {'name': 'obs_src1'},
+    {'name': 'obs_src1', 'type': 'OBS', 'connect_info': 'other_db'},
+    {'name': 'obs_src1', 'type': 'OBS', 'connect_info': 'other_db', 'recreate': True},
+    {'id': OBS1['id'], 'state': 'absent'},
+], ids=['as desired', 'without type', 'create-only difference', 'recreate', 'absent'])
+def test_a_busy_data_source_is_busy_whatever_the_item_asks_and_never_an_exception(item):
+    for status in ('CREATING', 'UPDATING', 'DELETING'):
+        busy = dict(OBS1, configure_status=status)
+        result = plan([item], both_types(busy, MRS1), cluster_id=CLUSTER)
+        assert actions(result) == [(0, 'busy')], status
+        assert status in result['pending'][0]['label']
+
+
+def test_a_busy_data_source_next_to_others_leaves_their_plan_alone():
+    items = [{'name': 'obs_src1', 'type': 'OBS', 'agency': 'DWSAccessOBS2'},
+             {'name': 'obs_src2', 'type': 'OBS', 'agency': 'DWSAccessOBS3'},
+             {'name': 'mrs_src1', 'state': 'absent'}]
+    result = plan(items, both_types(dict(OBS1, configure_status='UPDATING'), OBS2, MRS1), cluster_id=CLUSTER)
+    assert actions(result) == [(0, 'busy'), (1, 'update'), (2, 'delete')]
+
+
+def test_a_busy_listing_from_the_info_module_is_planned_busy_not_replayed():
+    """The listing as dws_ext_data_source_info returns it for a source left UPDATING by wait: false."""
+    fake = FakeDws([OBS1, MRS1])
+    first = module_params({'name': 'obs_src1', 'type': 'OBS', 'agency': 'DWSAccessOBS2', 'wait': False})
+    ensure(DwsExtDataSourceResource(client_for(fake, first), first), 'present')
+    listed = gather(client_for(fake, first), {'cluster_id': CLUSTER, 'type': None, 'name': None, 'id': None})
+    assert [s['configure_status'] for s in listed if s['name'] == 'obs_src1'] == ['UPDATING']
+    fake.log[:] = []
+    result = plan([{'name': 'obs_src1', 'type': 'OBS', 'agency': 'DWSAccessOBS3'}],
+                  registered(({'cluster_id': CLUSTER}, listed)), cluster_id=CLUSTER)
+    assert actions(result) == [(0, 'busy')] and 'UPDATING' in result['pending'][0]['label']
+    assert fake.log == []  # the filter makes no request
+
+
 # ----- agreement with the module ---------------------------------------------------------------------------------
 
 AGREEMENT_ITEMS = [
@@ -252,6 +313,6 @@ def test_an_item_is_pending_exactly_when_the_module_writes(item):
     pending = plan([item], current, cluster_id=CLUSTER)['pending']
 
     fake.log[:] = []
-    adapter = DwsExtDataSourceAdapter(client_for(fake, params), params)
+    adapter = DwsExtDataSourceResource(client_for(fake, params), params)
     result = ensure(adapter, params['state'], allow_recreate=params['recreate'])
     assert bool(pending) == bool(fake.writes()) == result['changed']

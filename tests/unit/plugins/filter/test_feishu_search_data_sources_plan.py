@@ -18,7 +18,7 @@ from ansible_collections.dsops.cloud.plugins.filter.feishu_search_data_sources_p
     FilterModule, feishu_search_data_sources_plan as plan)
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu.client import FeishuClient
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu.data_source import (
-    FeishuDataSourceAdapter, gather)
+    FeishuDataSourceResource, gather)
 from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import ensure
 from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import HttpTransport
 from ansible_collections.dsops.cloud.plugins.module_utils.core.retry import RetryPolicy
@@ -224,6 +224,6 @@ def test_an_item_is_pending_exactly_when_the_module_writes(item):
     pending = plan([item], listing)['pending']
 
     fake.log[:] = []
-    adapter = FeishuDataSourceAdapter(client_for(fake), module_params(item))
+    adapter = FeishuDataSourceResource(client_for(fake), module_params(item))
     result = ensure(adapter, adapter.params.get('state') or 'present')
     assert bool(pending) == bool(fake.writes) == result['changed']

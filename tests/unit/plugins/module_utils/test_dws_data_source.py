@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from ansible_collections.dsops.cloud.plugins.module_utils.dws.data_source import (
-    DwsExtDataSourceAdapter, gather, sanitize_data_source)
+    DwsExtDataSourceResource, gather, sanitize_data_source)
 from ansible_collections.dsops.cloud.plugins.module_utils.dws.connection import build_client
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import (
     ApiError, ConflictError, DsopsError, InputError, JobError)
@@ -64,7 +64,7 @@ def mrs_params(**kw):
 def run(fake, p, check_mode=False, diff=False):
     sleeps = []
     client = build_client(p, transport=HttpTransport(session=fake), sleep=sleeps.append, clock=lambda: sum(sleeps))
-    adapter = DwsExtDataSourceAdapter(client, p)
+    adapter = DwsExtDataSourceResource(client, p)
     return ensure(adapter, p['state'], check_mode=check_mode, want_diff=diff, allow_recreate=p['recreate'])
 
 

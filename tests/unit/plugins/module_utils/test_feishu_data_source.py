@@ -14,7 +14,7 @@ import pytest
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import ConflictError, DsopsError, InputError
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu.client import FeishuClient
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu.data_source import (
-    FeishuDataSourceAdapter, desired_fields, gather, sanitize_data_source)
+    FeishuDataSourceResource, desired_fields, gather, sanitize_data_source)
 from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import ensure
 from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import HttpTransport
 from ansible_collections.dsops.cloud.plugins.module_utils.core.retry import RetryPolicy
@@ -48,7 +48,7 @@ def client_for(fake, retries=3):
 
 
 def run(fake, check_mode=False, diff=True, **given):
-    adapter = FeishuDataSourceAdapter(client_for(fake), options(**given))
+    adapter = FeishuDataSourceResource(client_for(fake), options(**given))
     return ensure(adapter, adapter.params.get('state') or 'present', check_mode=check_mode, want_diff=diff)
 
 
@@ -227,7 +227,7 @@ def test_a_create_whose_answer_was_lost_is_adopted_not_repeated():
 def test_without_an_answer_the_look_up_waits_as_long_as_the_timeout_first():
     fake = FakeFeishu()
     fake.fail('POST', COLLECTION + '$', exception=read_timeout(), apply=True)
-    adapter = FeishuDataSourceAdapter(client_for(fake), options(name='Tickets'))
+    adapter = FeishuDataSourceResource(client_for(fake), options(name='Tickets'))
     adapter.client.transport.timeout = 7
     waits = []
     adapter.client.retry.sleep = waits.append

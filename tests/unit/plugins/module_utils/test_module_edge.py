@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 import json
 
-from ansible_collections.dsops.cloud.plugins.module_utils.core import module_edge as module_glue
+from ansible_collections.dsops.cloud.plugins.module_utils.core import module_edge
 
 __metaclass__ = type
 
@@ -24,7 +24,7 @@ class StubModule(object):
 
 def test_the_registrar_registers_the_escaped_forms_of_the_existing_no_log_values():
     module = StubModule([ODD_SECRET, 'xy'])
-    registrar = module_glue.secret_registrar(module)
+    registrar = module_edge.secret_registrar(module)
     assert json.dumps(ODD_SECRET)[1:-1] in module.no_log_values
     assert json.dumps(ODD_SECRET, ensure_ascii=False)[1:-1] in module.no_log_values
     assert repr(ODD_SECRET)[1:-1] in module.no_log_values
@@ -43,7 +43,7 @@ def test_credentials_inside_url_options_are_registered():
                             'callback_user_id_type': None},
         'description': 'no URL here: user:nothing',
     })
-    registrar = module_glue.secret_registrar(module)
+    registrar = module_edge.secret_registrar(module)
     for secret in ('user:pw1234', 'pw1234', 'cbuser:cb-pass-99', 'cb-pass-99'):
         assert secret in module.no_log_values
     assert 'user' not in module.no_log_values and 'nothing' not in module.no_log_values
