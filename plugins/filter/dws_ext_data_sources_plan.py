@@ -20,7 +20,7 @@ description:
     before it writes), against
     the listings already made, so an item is pending exactly when the module would change it. A data source that
     the listing shows in the middle of a job (C(CREATING), C(UPDATING), C(DELETING)) is pending with the action
-    C(busy) and a hint: the module waits for the job before it compares and writes. Nothing is compared
+    C(busy) and a hint, and the module waits for the job before it compares and writes. Nothing is compared
     a second time in Jinja, and no request is made.
   - Items that cannot be applied (a bad option, an unknown id, a create-only field that differs without
     C(recreate), two items for one data source) fail the filter together, before anything is written.
@@ -103,7 +103,7 @@ _value:
       description:
         - The calls of M(dsops.cloud.dws_ext_data_source) to make, in list order, purges last.
         - C(index) is the item's position in the list (none for a purge), C(action) one of V(create), V(update),
-          V(recreate), V(delete) and V(busy) (a job is running on it: the module waits, then decides), C(label) a
+          V(recreate), V(delete) and V(busy) (a job is running on it, so the module waits, then decides), C(label) a
           one-line description, C(options) the module options to pass
           (only those set, with C(cluster_id) resolved and the C(id) and C(type) of the matched data source, never
           C(user_password)).
