@@ -66,17 +66,21 @@ class RetryPolicy:
         budget.  Any other write (a create, a reboot) is never sent again: the look is
         repeated over a settle window, since a backend may finish seconds after its
         gateway gave up, and a write that does not show is reported as unconfirmed.
+
+        An error raised once an attempt's answer was lost (that attempt's own, when the
+        budget is spent, or a later one's) carries ``written``: the write may have happened.
         """
         looks = 0
         while True:
             try:
                 return send()
             except (ApiError, TransportError) as error:
-                if not is_ambiguous(error):
-                    raise
-                if not resend:
+                ambiguous = is_ambiguous(error)
+                if ambiguous and not resend:
                     return self._settle(recheck, error, request_timeout, what, hint)
-                if looks >= self.retries:
+                if not ambiguous or looks >= self.retries:
+                    if (ambiguous or looks) and error.written is None:
+                        error.written = {'outcome': 'unknown'}
                     raise
                 self.sleep(self.settle_delay(looks, error, request_timeout))
                 looks += 1

@@ -91,7 +91,7 @@ def url_credentials(url):
     """The user-info part of a URL and its password, the forms a URL-embedded credential shows in."""
     if not isinstance(url, str):
         return []
-    match = URL_USERINFO_CAPTURE_RE.match(url)
+    match = URL_USERINFO_RE.match(url)
     if not match:
         return []
     userinfo = match.group(2)
@@ -213,8 +213,8 @@ class HttpTransport:
 
 # What an HTTP header value may carry in a credential: visible ASCII, no spaces.
 HEADER_SAFE_RE = re.compile(r'^[\x21-\x7e]+\Z')
-URL_USERINFO_RE = re.compile(r'^([a-z][a-z0-9+.-]*://)[^/@]*@', re.IGNORECASE)
-URL_USERINFO_CAPTURE_RE = re.compile(r'^([a-z][a-z0-9+.-]*://)([^/@?#]*)@', re.IGNORECASE)
+# The user-info of a URL runs to the LAST '@' before the path, as urlsplit reads it: a password may hold '@'.
+URL_USERINFO_RE = re.compile(r'^\s*([a-z][a-z0-9+.-]*://)([^/?#]*)@', re.IGNORECASE)
 
 
 def clean_credential(option, value):

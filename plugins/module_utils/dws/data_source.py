@@ -388,6 +388,7 @@ class DwsExtDataSourceResource(Resource):
         """PUT the agency; a source another run is changing meanwhile (DWS.0011) is re-read first."""
         agency = payload['user_name']
         retry = self.client.retry
+        lost_answer = False  # a PUT of this run whose answer was lost may be the one that applied it
         for attempt in range(retry.retries + 1):
             try:
                 response = self._reconfigure(current, agency)
@@ -395,10 +396,12 @@ class DwsExtDataSourceResource(Resource):
             except ApiError as error:
                 if error.code != CONCURRENT_OPERATION_CODE or attempt >= retry.retries:
                     raise
+                lost_answer = lost_answer or error.written is not None
                 retry.sleep(retry.delay_for(attempt, error))
             current = self._reread_settled(current)
             if current.get('user_name') == agency:
-                return Outcome(current, wrote=False)  # another run applied this very change meanwhile
+                # applied meanwhile: by another run, or by our own PUT whose answer was lost
+                return Outcome(current, wrote=lost_answer)
         with after_write(id=current['id'], job_id=response.get('job_id')):
             waited, job, warnings = self._finish(
                 response.get('job_id'), lambda: self._read(OBS, current['id']),
@@ -473,8 +476,12 @@ class DwsExtDataSourceResource(Resource):
         # plan() has checked the payload before this delete, so a missing password never leaves the user with nothing
         deleted = self.delete(current, force_wait=True)  # the name must be free before it is used again
         # even if someone else deleted it meanwhile, the create is this run's write
-        with after_write(deleted=current.get('id')):
-            created = self.create(payload)
+        try:
+            with after_write(deleted=current.get('id')):
+                created = self.create(payload)
+        except DsopsError as error:
+            error.warnings = deleted.warnings + error.warnings  # what the delete's job warned of still holds
+            raise
         return Outcome(created.obj, job=created.job, warnings=deleted.warnings + created.warnings)
 
     def _finish(self, job_id, read, settled, force_wait=False):

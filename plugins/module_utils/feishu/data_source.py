@@ -305,15 +305,20 @@ class FeishuDataSourceResource(Resource):
 
     def update(self, current, payload):
         """PATCH the differing fields; after a lost answer, re-read before sending it again."""
-        ds_id = current['id']
+        ds_id, sent = current['id'], []
+
+        def send():
+            sent.append(True)
+            return self.client.patch_data_source(ds_id, payload)
 
         def applied():
             now = self.client.get_data_source(ds_id)
             return now if now is not None and not differences(now, payload) else None
 
-        updated = self.client.retry.call_write(lambda: self.client.patch_data_source(ds_id, payload), applied,
-                                               getattr(self.client.transport, 'timeout', 0))
+        updated = self.client.retry.call_write(send, applied, getattr(self.client.transport, 'timeout', 0))
         if updated is None:  # answered 1271003: the API saw nothing to change
+            if len(sent) > 1:  # ... after an attempt whose answer was lost, which may have applied it
+                return Outcome(self.client.get_data_source(ds_id) or current)
             return Outcome(current, wrote=False)
         with after_write(id=ds_id):
             self._verify_written(updated, payload)
@@ -333,14 +338,18 @@ class FeishuDataSourceResource(Resource):
         Gone after an attempt Feishu may have carried out is this run's delete; 'not found'
         at the first answer means someone else removed it since it was read.
         """
-        ds_id = current['id']
+        ds_id, sent = current['id'], []
+
+        def send():
+            sent.append(True)
+            return self.client.delete_data_source(ds_id)
 
         def gone():
             return True if self.client.get_data_source(ds_id) is None else None
 
-        deleted = self.client.retry.call_write(lambda: self.client.delete_data_source(ds_id), gone,
-                                               getattr(self.client.transport, 'timeout', 0))
-        return Outcome(None, wrote=deleted)
+        deleted = self.client.retry.call_write(send, gone, getattr(self.client.transport, 'timeout', 0))
+        # 'not found' on a repeat follows an attempt whose answer was lost: most likely that attempt's doing
+        return Outcome(None, wrote=deleted or len(sent) > 1)
 
     # -- presentation
 

@@ -807,3 +807,14 @@ def test_a_look_that_fails_after_an_ambiguous_write_still_reports_changed(write)
         run(fake, p)
     assert len(fake.writes()) == 1 and fake.jobs  # the write was carried out
     assert failure.value.fail_kwargs().get('changed') is True
+
+
+def test_a_put_whose_answer_was_lost_then_refused_busy_still_counts_as_written():
+    """The first PUT's answer is lost and the look misses it; the repeat meets DWS.0011 because that PUT did land."""
+    fake = FakeDws([obs_source()])
+    fake.inject('PUT', None, status=502, body={'error_code': 'DWS.0005', 'error_msg': 'bad gateway'})
+    fake.inject('PUT', None, status=409, body={'error_code': 'DWS.0011', 'error_msg': 'in progress'},
+                effect=lambda: fake.sources[OBS_ID].update(user_name='NewAgency'))
+    result = run(fake, obs_params(agency='NewAgency'))
+    assert [w['method'] for w in fake.writes()] == ['PUT', 'PUT']
+    assert result['changed'] is True and result['ext_data_source']['user_name'] == 'NewAgency'

@@ -445,3 +445,45 @@ def test_an_ambiguous_create_that_lands_next_to_another_runs_create_reports_chan
         run(fake, name='Tickets')
     assert [w.method for w in fake.writes] == ['POST'] and len(fake.data_sources) == 2
     assert failure.value.fail_kwargs().get('changed') is True
+
+
+def land_after_the_first_look(fake, change):
+    """The backend applies a write a while after its gateway gave up: the module's first look misses it."""
+    original, seen = fake.request, []
+
+    def request(method, url, **kwargs):
+        answer = original(method, url, **kwargs)
+        seen.append(method)
+        if method == 'GET' and seen.count('GET') == 2 and len(seen) > 2:  # the look after the failed write
+            change()
+        return answer
+    fake.request = request
+
+
+def test_a_patch_that_lands_after_the_look_still_counts_as_written():
+    fake = existing_fake()
+    fake.fail('PATCH', COLLECTION + '/', error(504, 1270001, 'gateway timeout'))
+    land_after_the_first_look(fake, lambda: fake.data_sources[DS_ID].update(description='New'))
+    result = run(fake, id=DS_ID, description='New')
+    assert [w.method for w in fake.writes] == ['PATCH', 'PATCH']  # the repeat is answered 1271003
+    assert result['changed'] is True and result['data_source']['description'] == 'New'
+
+
+def test_a_delete_that_lands_after_the_look_still_counts_as_written():
+    fake = existing_fake()
+    fake.fail('DELETE', COLLECTION + '/', error(504, 1270001, 'gateway timeout'))
+    land_after_the_first_look(fake, lambda: fake.data_sources.pop(DS_ID))
+    result = run(fake, id=DS_ID, state='absent')
+    assert [w.method for w in fake.writes] == ['DELETE', 'DELETE']  # the repeat is answered 1270004
+    assert result['changed'] is True
+
+
+def test_a_lost_answer_with_no_retries_left_fails_as_possibly_written():
+    fake = existing_fake()
+    fake.fail('PATCH', COLLECTION + '/', exception=read_timeout(), apply=True)
+    adapter = FeishuDataSourceResource(client_for(fake, retries=0), options(id=DS_ID, description='New'))
+    with pytest.raises(DsopsError) as info:
+        ensure(adapter, 'present')
+    failure = info.value.fail_kwargs()
+    assert failure['changed'] is True and failure['written'] == {'outcome': 'unknown'}
+    assert [w.method for w in fake.writes] == ['PATCH']

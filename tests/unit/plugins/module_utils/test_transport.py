@@ -433,3 +433,13 @@ def test_connection_options_at_the_bounds_or_unset_are_accepted():
 def test_json_after_a_utf8_byte_order_mark_parses():
     resp = HttpResponse(200, {}, b'\xef\xbb\xbf{"code": 0, "name": "\xe5\xb7\xa5\xe5\x8d\x95"}')
     assert resp.json == {'code': 0, 'name': '\u5de5\u5355'}
+
+
+@pytest.mark.parametrize('url, hidden', [
+    ('https://bob:s3cr@tPass99@icons.example.com/x.png', ['s3cr@tPass99', 'bob:s3cr@tPass99']),
+    ('  https://bob:pw-with-space-before@host/x', ['pw-with-space-before']),
+])
+def test_url_credentials_run_to_the_last_at_sign_and_tolerate_leading_space(url, hidden):
+    from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import url_credentials
+    found = url_credentials(url)
+    assert all(part in found for part in hidden), found
