@@ -276,13 +276,8 @@ class DwsClient:
                          retry_busy=False)
 
     def delete_data_source(self, cluster_id, ds_id, recheck=None):
-        """DELETE; returns None when the data source was already gone."""
-        try:
-            return self.call('DELETE', self._sources_path(cluster_id, ds_id), recheck=recheck)
-        except ApiError as error:
-            if error.http_status == 404 or error.code in NOT_FOUND_CODES:
-                return None
-            raise
+        """DELETE; 'not found' is raised (is_not_found), and carries ``written`` when it follows a lost answer."""
+        return self.call('DELETE', self._sources_path(cluster_id, ds_id), recheck=recheck)
 
     def get_job(self, job_id):
         return self.call('GET', '/v1.0/%s/job/%s' % (quote(self.project_id, safe=''), quote(str(job_id), safe='')))
@@ -337,6 +332,11 @@ def describe_status(job):
     if job is None:
         return 'not polled'
     return job_status(job) or "'' (empty)"
+
+
+def is_not_found(error):
+    """A PUT or DELETE answered "no such data source" (or "no permission": DWS.0015 says both)."""
+    return error.http_status == 404 or error.code in NOT_FOUND_CODES
 
 
 def is_auth_failure(error):

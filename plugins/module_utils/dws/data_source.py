@@ -14,7 +14,8 @@ import copy
 import re
 
 
-from ansible_collections.dsops.cloud.plugins.module_utils.dws.client import CONCURRENT_OPERATION_CODE, configure_status, run_status
+from ansible_collections.dsops.cloud.plugins.module_utils.dws.client import (
+    CONCURRENT_OPERATION_CODE, configure_status, is_not_found, run_status)
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import (
     ApiError, DsopsError, InputError, JobError, after_write)
 from ansible_collections.dsops.cloud.plugins.module_utils.core.reconcile import Field
@@ -439,18 +440,18 @@ class DwsExtDataSourceResource(Resource):
         """DELETE, then wait for the job; returns an Outcome (wrote=False: someone else removed it first)."""
         ds_type, ds_id = self.type_of(current), current['id']
 
-        looked = []
-
         def recheck():
-            looked.append(True)
             found = self._read(ds_type, ds_id)
             gone = found is None or configure_status(found) in ('DELETING', 'DELETED')
             return {'job_id': None} if gone else None
 
-        response = self.client.delete_data_source(self.cluster_id, ds_id, recheck=recheck)
-        if response is None:
-            # after an attempt the server may have carried out, 'not found' is most likely its doing
-            return Outcome(None, wrote=self._confirm_gone(ds_type, ds_id, current, ours=bool(looked)))
+        try:
+            response = self.client.delete_data_source(self.cluster_id, ds_id, recheck=recheck)
+        except ApiError as error:
+            if not is_not_found(error):
+                raise
+            # after an attempt whose answer was lost ('written'), 'not found' is most likely that attempt's doing
+            return Outcome(None, wrote=self._confirm_gone(ds_type, ds_id, current, ours=error.written is not None))
         with after_write(id=ds_id, job_id=response.get('job_id')):
             dummy, job, warnings = self._finish(response.get('job_id'), lambda: self._read(ds_type, ds_id),
                                                 lambda obj: obj is None, force_wait=force_wait)

@@ -380,31 +380,19 @@ class FeishuClient:
         return normalise_data_source(data['data_source'])
 
     def patch_data_source(self, data_source_id, fields):
-        """PATCH ``fields``; return the updated object, or None when Feishu reports no change (1271003).
+        """PATCH ``fields`` and return the updated object; "no change" is raised (1271003).
 
         Sent once: after a lost answer the resource re-reads before it sends it again.
         """
-        path = self._item_path(data_source_id)
-        try:
-            data = self.call('PATCH', path, body=fields, idempotent=False)
-        except ApiError as error:
-            if error.code != NO_CHANGE_CODE:
-                raise
-            return None
+        data = self.call('PATCH', self._item_path(data_source_id), body=fields, idempotent=False)
         if isinstance(data.get('data_source'), dict):
             return normalise_data_source(data['data_source'])
         # The SDK and the PATCH page both document data.data_source; read back if it is missing.
         return self.get_data_source(data_source_id)
 
     def delete_data_source(self, data_source_id):
-        """DELETE once; True if it deleted, False if the data source was already gone (1270004, UNCONFIRMED
-        for DELETE)."""
-        try:
-            self.call('DELETE', self._item_path(data_source_id), idempotent=False)
-        except ApiError as error:
-            if error.code == NOT_FOUND_CODE:
-                return False
-            raise
+        """DELETE once; "not found" is raised (1270004, UNCONFIRMED for DELETE)."""
+        self.call('DELETE', self._item_path(data_source_id), idempotent=False)
         return True
 
     @staticmethod

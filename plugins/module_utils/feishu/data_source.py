@@ -15,10 +15,11 @@ import re
 
 from ansible_collections.dsops.cloud.plugins.module_utils.core import reconcile
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import (
-    ConflictError, DsopsError, InputError, after_write)
+    ApiError, ConflictError, DsopsError, InputError, after_write)
 from ansible_collections.dsops.cloud.plugins.module_utils.core.reconcile import Field
 from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import Outcome, Resource
 from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import URL_USERINFO_RE
+from ansible_collections.dsops.cloud.plugins.module_utils.feishu.client import NO_CHANGE_CODE, NOT_FOUND_CODE
 
 __metaclass__ = type
 
@@ -305,21 +306,22 @@ class FeishuDataSourceResource(Resource):
 
     def update(self, current, payload):
         """PATCH the differing fields; after a lost answer, re-read before sending it again."""
-        ds_id, sent = current['id'], []
-
-        def send():
-            sent.append(True)
-            return self.client.patch_data_source(ds_id, payload)
+        ds_id = current['id']
 
         def applied():
             now = self.client.get_data_source(ds_id)
             return now if now is not None and not differences(now, payload) else None
 
-        updated = self.client.retry.call_write(send, applied, getattr(self.client.transport, 'timeout', 0))
-        if updated is None:  # answered 1271003: the API saw nothing to change
-            if len(sent) > 1:  # ... after an attempt whose answer was lost, which may have applied it
-                return Outcome(self.client.get_data_source(ds_id) or current)
-            return Outcome(current, wrote=False)
+        try:
+            updated = self.client.retry.call_write(lambda: self.client.patch_data_source(ds_id, payload), applied,
+                                                   getattr(self.client.transport, 'timeout', 0))
+        except ApiError as error:
+            if error.code != NO_CHANGE_CODE:
+                raise
+            if error.written is None:  # the API saw nothing to change
+                return Outcome(current, wrote=False)
+            # ... after an attempt whose answer was lost ('written'), which may well have applied it
+            return Outcome(self.client.get_data_source(ds_id) or current)
         with after_write(id=ds_id):
             self._verify_written(updated, payload)
         return Outcome(updated)
@@ -338,18 +340,20 @@ class FeishuDataSourceResource(Resource):
         Gone after an attempt Feishu may have carried out is this run's delete; 'not found'
         at the first answer means someone else removed it since it was read.
         """
-        ds_id, sent = current['id'], []
-
-        def send():
-            sent.append(True)
-            return self.client.delete_data_source(ds_id)
+        ds_id = current['id']
 
         def gone():
             return True if self.client.get_data_source(ds_id) is None else None
 
-        deleted = self.client.retry.call_write(send, gone, getattr(self.client.transport, 'timeout', 0))
-        # 'not found' on a repeat follows an attempt whose answer was lost: most likely that attempt's doing
-        return Outcome(None, wrote=deleted or len(sent) > 1)
+        try:
+            self.client.retry.call_write(lambda: self.client.delete_data_source(ds_id), gone,
+                                         getattr(self.client.transport, 'timeout', 0))
+        except ApiError as error:
+            if error.code != NOT_FOUND_CODE:
+                raise
+            # after an attempt whose answer was lost ('written'), 'not found' is most likely that attempt's doing
+            return Outcome(None, wrote=error.written is not None)
+        return Outcome(None)
 
     # -- presentation
 

@@ -317,11 +317,15 @@ def test_a_malformed_success_body_is_a_transient_error():
     assert len(fake.log) == 2
 
 
-def test_delete_of_a_missing_data_source_counts_as_gone():
+def test_delete_of_a_missing_data_source_is_reported_as_not_found():
     fake = FakeDws()
-    assert make_client(fake).delete_data_source(CLUSTER, '99999999-0000-0000-0000-000000000000') is None
+    with pytest.raises(ApiError) as missing:  # the resource decides what 'already gone' means
+        make_client(fake).delete_data_source(CLUSTER, '99999999-0000-0000-0000-000000000000')
+    assert dws_client.is_not_found(missing.value) and missing.value.written is None
     fake.inject('DELETE', None, status=404, body={'error_code': 'DWS.0047', 'error_msg': 'cluster gone'})
-    assert make_client(fake).delete_data_source(CLUSTER, 'x') is None
+    with pytest.raises(ApiError) as missing:
+        make_client(fake).delete_data_source(CLUSTER, 'x')
+    assert dws_client.is_not_found(missing.value)
 
 
 def test_other_errors_on_delete_are_raised():

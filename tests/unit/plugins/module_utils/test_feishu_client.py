@@ -322,12 +322,16 @@ def test_ids_stay_exact_strings_even_when_sent_as_numbers():
 def test_get_and_delete_of_a_missing_id_report_absence():
     client = make_client(FakeFeishu())
     assert client.get_data_source('42') is None
-    assert client.delete_data_source('42') is False
+    with pytest.raises(ApiError) as missing:  # the resource decides what 'already gone' means
+        client.delete_data_source('42')
+    assert missing.value.code == 1270004
 
 
-def test_patch_answered_no_change_returns_none():
+def test_patch_answered_no_change_is_raised_for_the_resource_to_read():
     fake = FakeFeishu([{'id': '1', 'name': 'A'}])
-    assert make_client(fake).patch_data_source('1', {'name': 'A'}) is None
+    with pytest.raises(ApiError) as unchanged:
+        make_client(fake).patch_data_source('1', {'name': 'A'})
+    assert unchanged.value.code == 1271003 and unchanged.value.written is None
 
 
 def test_a_patch_whose_answer_is_lost_is_not_repeated_by_the_client():
@@ -338,11 +342,6 @@ def test_a_patch_whose_answer_is_lost_is_not_repeated_by_the_client():
         make_client(fake).patch_data_source('1', {'name': 'B'})
     assert [s.method for s in fake.requests_to()] == ['PATCH']
 
-
-def test_patch_answered_no_change_is_none():
-    fake = FakeFeishu([{'id': '1', 'name': 'A'}])
-    fake.fail('PATCH', ITEM, error(400, 1271003, 'no change'))
-    assert make_client(fake).patch_data_source('1', {'name': 'A'}) is None
 
 
 def test_patch_without_data_source_in_the_answer_reads_back():
