@@ -343,7 +343,6 @@ def test_a_patch_whose_answer_is_lost_is_not_repeated_by_the_client():
     assert [s.method for s in fake.requests_to()] == ['PATCH']
 
 
-
 def test_patch_without_data_source_in_the_answer_reads_back():
     fake = FakeFeishu([{'id': '1', 'name': 'A'}])
     fake.fail('PATCH', ITEM, FakeResponse(200, {'code': 0, 'data': {}}), apply=True)
