@@ -229,6 +229,9 @@ class DwsExtDataSourceResource(Resource):
         self.finder = DataSourceFinder(client, self.cluster_id)
         self.wait = params.get('wait', True)
         self.wait_timeout = params.get('wait_timeout', 1800)
+        # False: a finished write returns the object as predicted instead of listing it again; the list
+        # module lists each type once after all its writes instead
+        self.read_back = True
 
     def type_of(self, current):
         """The type of the data source: as listed, else as given (None: not known yet)."""
@@ -374,11 +377,11 @@ class DwsExtDataSourceResource(Resource):
         ds_id, name = response.get('id'), payload['name']
         waited, job, warnings = self._finish(response.get('job_id'), lambda: self._read(payload['type'], ds_id, name),
                                              lambda obj: obj is not None and configure_status(obj) not in BUSY_STATES)
-        if not waited:
+        if not (waited and self.read_back):
             predicted = sanitize_data_source(payload)
             if ds_id:
                 predicted['id'] = ds_id
-            return Outcome(predicted, job=job)
+            return Outcome(predicted, job=job, warnings=warnings)
         created = self._read(payload['type'], ds_id, name)
         if created is None:
             raise DsopsError('The create job for %s %r succeeded, but the data source is not listed in cluster %s.'
@@ -407,10 +410,10 @@ class DwsExtDataSourceResource(Resource):
             waited, job, warnings = self._finish(
                 response.get('job_id'), lambda: self._read(OBS, current['id']),
                 lambda obj: obj is not None and configure_status(obj) not in BUSY_STATES)
-            if not waited:
+            if not (waited and self.read_back):
                 predicted = dict(current)
                 predicted.update(payload)
-                return Outcome(predicted, job=job)
+                return Outcome(predicted, job=job, warnings=warnings)
             return Outcome(self._read(OBS, current['id']) or {}, job=job, warnings=warnings)
 
     def _reconfigure(self, current, agency):
