@@ -77,7 +77,9 @@ def new_module(argument_spec, **kwargs):
       FAILURE, with a traceback); given a string it cannot read as a dict, the validator stops before
       collecting the no_log values, so its failure echoes every secret of the task in ``invocation``;
     * an int option given an infinite number (``.inf`` in YAML, or the string ``inf``) raises
-      OverflowError, and a string such as ``1e99999999`` makes it build a hundred-million-digit integer.
+      OverflowError, and a string such as ``1e99999999`` makes it build a hundred-million-digit integer;
+    * a list of dicts with suboptions (a list module's ``config``) has the same weaknesses as a dict,
+      for itself and inside each item.
 
     Those options are relaxed to ``raw`` in a first module, which collects the no_log values and checks
     everything else, and the task fails with a plain message instead.
@@ -86,11 +88,23 @@ def new_module(argument_spec, **kwargs):
     if wrong:
         relaxed = dict(argument_spec)
         for name in wrong:
-            relaxed[name] = dict((key, value) for key, value in argument_spec[name].items() if key != 'options')
-            relaxed[name]['type'] = 'raw'
+            relaxed[name] = _relaxed(argument_spec[name])
         module = AnsibleModule(argument_spec=relaxed, **kwargs)
         module.fail_json(msg=' '.join('%s %s' % (name, wrong[name]) for name in sorted(wrong)))
     return AnsibleModule(argument_spec=argument_spec, **kwargs)
+
+
+def _relaxed(spec):
+    """``spec`` as a raw option; one holding secrets in its suboptions is no_log as a whole, since raw has none."""
+    relaxed = dict((key, value) for key, value in spec.items() if key not in ('options', 'elements'))
+    relaxed['type'] = 'raw'
+    if _holds_secrets(spec):
+        relaxed['no_log'] = True
+    return relaxed
+
+
+def _holds_secrets(spec):
+    return any(sub.get('no_log') or _holds_secrets(sub) for sub in (spec.get('options') or {}).values())
 
 
 def _values_core_mishandles(argument_spec):
@@ -106,19 +120,51 @@ def _values_core_mishandles(argument_spec):
     wrong = {}
     for name, spec in argument_spec.items():
         for key in [name] + list(spec.get('aliases') or []):
-            if key not in params:
-                continue
-            value = params[key]
-            if spec.get('no_log') and isinstance(value, (dict, list, bool)):
-                # AnsibleModule would send its Python text form ("{'pw': ...}", "True") as the secret
-                wrong[name] = 'must be a string (a number is fine); got a %s. The value is not shown.' % (
-                    NON_STRING_NAMES[type(value)])
-            elif spec.get('type') == 'dict' and spec.get('options') and not _reads_as_dict(value):
-                wrong[name] = 'must be a dictionary with the keys %s; got a value of type %s.' % (
-                    ', '.join(spec['options']), type(value).__name__)
-            elif spec.get('type') == 'int' and _unreasonable_number(value):
-                wrong[name] = 'must be a whole number of a sensible size; got %s.' % _short(value)
+            if key in params:
+                problem = _mishandled(spec, params[key])
+                if problem:
+                    wrong[name] = problem
     return wrong
+
+
+def _mishandled(spec, value):
+    """What is wrong with ``value`` for the option ``spec`` that ansible-core cannot report itself, or None."""
+    if spec.get('no_log') and isinstance(value, (dict, list, bool)):
+        # AnsibleModule would send its Python text form ("{'pw': ...}", "True") as the secret
+        return 'must be a string (a number is fine); got a %s. The value is not shown.' % NON_STRING_NAMES[type(value)]
+    if spec.get('type') == 'dict' and spec.get('options') and not _reads_as_dict(value):
+        return 'must be a dictionary with the keys %s; got a value of type %s.' % (
+            ', '.join(spec['options']), type(value).__name__)
+    if spec.get('type') == 'int' and _unreasonable_number(value):
+        return 'must be a whole number of a sensible size; got %s.' % _short(value)
+    if spec.get('type') == 'list' and spec.get('elements') == 'dict' and spec.get('options'):
+        return _mishandled_list(spec['options'], value)
+    return None
+
+
+def _mishandled_list(options, value):
+    # like a dict with suboptions, a list of them that fails validation stops it before the no_log values are in
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        return 'must be a list of dictionaries; got a value of type %s.' % type(value).__name__
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            return 'must be a list of dictionaries; item %d is of type %s.' % (index, type(item).__name__)
+    return _mishandled_item(options, value)
+
+
+def _mishandled_item(options, items):
+    """The first item of a list of dicts holding a value ansible-core mishandles, named by its position."""
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        for name, spec in options.items():
+            for key in [name] + list(spec.get('aliases') or []):
+                problem = _mishandled(spec, item[key]) if key in item else None
+                if problem:
+                    return 'item %d: %s %s' % (index, name, problem)
+    return None
 
 
 def _reads_as_dict(value):

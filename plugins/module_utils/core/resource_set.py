@@ -150,9 +150,11 @@ def reconcile_set(catalog, items, state, check_mode=False, want_diff=False, allo
         listing = catalog.read([], GATHERED)
         return {'changed': False, 'gathered': [catalog.config_of(obj) for obj in listing]}
     _refuse_empty(state, items, allow_delete_all, catalog.noun)
-    members = _checked_members(catalog, items, state)
-    listing = catalog.read([m.params for m in members], state)
-    _plan_members(catalog, members, listing, state)
+    members, problems = _checked_members(catalog, items, state)
+    listing = catalog.read([m.params for m in members if m.resource is not None], state)
+    problems += _plan_members(catalog, [m for m in members if m.resource is not None], listing, state)
+    if problems:
+        raise ProblemsFound([text for dummy, text in sorted(problems)], len(items))
     if state == OVERRIDDEN:
         members += _unmatched_members(catalog, members, listing)
     ordered = [m for m in members if not m.is_delete] + [m for m in members if m.is_delete]
@@ -176,7 +178,7 @@ def _refuse_empty(state, items, allow_delete_all, noun):
 
 
 def _checked_members(catalog, items, state):
-    """A Member per item, each with its resource; every item's problems are reported together."""
+    """A Member per item, with its resource when its options hold; and [(index, problem)] for the others."""
     members, problems = [], []
     target = 'absent' if state == DELETED else 'present'
     for index, params in enumerate(items):
@@ -186,15 +188,13 @@ def _checked_members(catalog, items, state):
                 raise InputError('give id or name: an item is matched by id when it gives one, else by name.')
             member.resource = catalog.resource(params, target)
         except DsopsError as error:
-            problems.append('%s: %s' % (member.label, error))
+            problems.append((index, '%s: %s' % (member.label, error)))
         members.append(member)
-    if problems:
-        raise ProblemsFound(problems, len(items))
-    return members
+    return members, problems
 
 
 def _plan_members(catalog, members, listing, state):
-    """Match and plan every item against one listing; raise every problem at once, before any write."""
+    """Match and plan every item against one listing; [(index, problem)] for those that cannot be applied."""
     target = 'absent' if state == DELETED else 'present'
     claimed, problems = {}, []
     for member in members:
@@ -203,9 +203,8 @@ def _plan_members(catalog, members, listing, state):
             _claim(catalog, claimed, member)
             member.plan = _plan(catalog, member, target)
         except DsopsError as error:
-            problems.append('%s: %s' % (member.label, error))
-    if problems:
-        raise ProblemsFound(problems, len(members))
+            problems.append((member.index, '%s: %s' % (member.label, error)))
+    return problems
 
 
 def _claim(catalog, claimed, member):
@@ -252,7 +251,7 @@ def _apply_in_order(catalog, members, ordered):
         except DsopsError as error:
             member.action, member.error = FAILED, error
             for later in ordered[position + 1:]:
-                later.action = SKIPPED
+                later.action = SKIPPED if later.plan.changed else ACTION_NAMES[reconcile.NONE]
             error.warnings = member.plan.warnings + error.warnings
             raise SetFailure(member, error, [_entry(catalog, m) for m in members], wrote)
         _settle_action(member, outcome)

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the dsops.cloud collection
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Property-based fuzzing of the four modules' argument handling, end to end in-process.
+"""Property-based fuzzing of the modules' argument handling, end to end in-process.
 
 Each case runs a module's ``main()`` with arguments drawn by hypothesis: valid values mixed with hostile
 ones (wrong types, huge strings, unicode, control characters, template and path tricks, empty dicts,
@@ -15,7 +15,9 @@ exception, and:
   create-only conflicts) happened before any write, and no failure leaves a write behind;
 * check mode never writes, info modules never write;
 * no credential or token appears in the output;
-* a successful run repeated with the same arguments changes nothing and writes nothing (idempotency).
+* a successful run repeated with the same arguments changes nothing and writes nothing (idempotency);
+* a list module that fails without ``results`` wrote nothing; one that fails part-way says ``changed``
+  exactly when an earlier item was written.
 
 The examples are derandomised (the same cases on every run) so that CI cannot flake; set
 DSOPS_FUZZ_RANDOM=1 to explore new ones and DSOPS_FUZZ_EXAMPLES=N to run more.  The end of the pytest
@@ -36,7 +38,8 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.dsops.cloud.plugins.module_utils.core import transport
 from ansible_collections.dsops.cloud.plugins.modules import (
-    dws_ext_data_source, dws_ext_data_source_info, feishu_search_data_source, feishu_search_data_source_info)
+    dws_ext_data_source, dws_ext_data_source_info, dws_ext_data_sources, feishu_search_data_source,
+    feishu_search_data_source_info, feishu_search_data_sources)
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.dws_fake_api import (
     AK, CLUSTER, MRS_CLUSTER, PROJECT, SK, FakeDws)
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.test_feishu_fake_api import (
@@ -184,6 +187,32 @@ DWS_INFO_OPTIONS = {'name': DWS_COMMON['name'], 'id': DWS_COMMON['id'], 'type': 
 DWS_REQUIRED = {'cluster_id': st.sampled_from([CLUSTER, CLUSTER.upper()])}
 
 MODES = ('valid', 'valid', 'one hostile', 'one hostile', 'hostile')
+LIST_STATES = st.sampled_from(['merged', 'merged', 'overridden', 'deleted', 'gathered'])
+
+
+def list_item(options):
+    """A config item: valid options, or valid ones with one hostile value (or unknown key) mixed in."""
+    valid = st.fixed_dictionaries({}, optional=options)
+
+    def spoiled(item, key, value):
+        item = dict(item)
+        item[key] = value
+        return item
+
+    return st.one_of(valid, valid, st.builds(spoiled, valid, st.sampled_from(sorted(options) + ['colour']),
+                                             hostile_value))
+
+
+def list_options(item_options):
+    return {'config': st.lists(list_item(item_options), max_size=3), 'state': LIST_STATES,
+            'allow_delete_all': st.booleans()}
+
+
+FEISHU_LIST_OPTIONS = list_options(dict((k, v) for k, v in FEISHU_OPTIONS.items() if k != 'state'))
+DWS_ITEM_OPTIONS = dict((k, v) for k, v in DWS_OPTIONS.items()
+                        if k not in ('state', 'wait', 'wait_timeout', 'update_password'))
+DWS_LIST_OPTIONS = dict(list_options(DWS_ITEM_OPTIONS), wait=DWS_COMMON['wait'],
+                        wait_timeout=DWS_COMMON['wait_timeout'])
 
 
 @st.composite
@@ -293,6 +322,10 @@ def check_case(name, module, drawn, env, session, secrets_of, writes_module=True
         stats['failed'] += 1
         assert result.get('failed') is True and isinstance(result.get('msg'), str) and result['msg'], result
         assert 'Traceback' not in result['msg'] and 'exception' not in result, result
+        if 'results' in result:  # a list module stopped part-way: earlier items' writes stand
+            written = [r for r in result['results'] if r['action'] not in ('unchanged', 'failed', 'skipped')]
+            assert bool(result.get('changed')) == bool(written or result.get('written')), result
+            return result
         assert session.writes(successful=True) == [], 'a failed run left a write behind: %s' % result['msg']
         if 'error' not in result:  # refused by the module itself: nothing may have been sent
             assert session.writes() == [], 'invalid input reached the API: %s' % result['msg']
@@ -303,7 +336,8 @@ def check_case(name, module, drawn, env, session, secrets_of, writes_module=True
         assert session.writes() == []
     if not writes_module:
         assert result['changed'] is False
-    if writes_module and not flags['_ansible_check_mode'] and not replaced_by_id(args, result):
+    recreated = any(r.get('action') == 'recreated' for r in result.get('results', []))
+    if writes_module and not flags['_ansible_check_mode'] and not replaced_by_id(args, result) and not recreated:
         stats['reruns'] += 1
         before = len(session.writes())
         again_code, again, dummy = run_main(module, args, env, session)
@@ -371,13 +405,45 @@ def test_dws_ext_data_source_info_survives_hostile_arguments(drawn):
                writes_module=False)
 
 
+@FUZZ_SETTINGS
+@given(feishu_args(FEISHU_LIST_OPTIONS))
+def test_feishu_search_data_sources_survives_hostile_arguments(drawn):
+    check_case('feishu_search_data_sources', feishu_search_data_sources, drawn, {}, feishu_session(),
+               feishu_secrets)
+
+
+@FUZZ_SETTINGS
+@given(dws_args([DWS_LIST_OPTIONS]))
+def test_dws_ext_data_sources_survives_hostile_arguments(drawn):
+    check_case('dws_ext_data_sources', dws_ext_data_sources, drawn, DWS_ENV, dws_session(), dws_secrets)
+
+
 @pytest.mark.parametrize('module,options', [(feishu_search_data_source, FEISHU_OPTIONS),
-                                            (dws_ext_data_source, DWS_OPTIONS)])
+                                            (dws_ext_data_source, DWS_OPTIONS),
+                                            (feishu_search_data_sources, FEISHU_LIST_OPTIONS),
+                                            (dws_ext_data_sources, DWS_LIST_OPTIONS)])
 def test_every_option_of_the_module_is_fuzzed(module, options):
     """A new option must be added to the strategies above, or it would escape the fuzzing."""
     covered = set(options) | set(FEISHU_CONNECTION) | set(FEISHU_CONNECTION_OPTIONAL) | set(FEISHU_HOSTILE_ONLY)
     covered |= set(DWS_CONNECTION_OPTIONAL) | set(DWS_HOSTILE_ONLY) | set(DWS_REQUIRED)
     assert sorted(set(module.argument_spec()) - covered) == []
+
+
+@pytest.mark.parametrize('module,item_options', [
+    (feishu_search_data_sources, FEISHU_LIST_OPTIONS), (dws_ext_data_sources, DWS_ITEM_OPTIONS)])
+def test_every_config_option_of_the_list_module_is_fuzzed(module, item_options):
+    item_spec = module.argument_spec()['config']['options']
+    covered = set(item_options) if module is dws_ext_data_sources else set(FEISHU_OPTIONS)
+    assert sorted(set(item_spec) - covered) == []
+
+
+def test_a_secret_of_the_wrong_type_inside_config_fails_cleanly_without_showing_it():
+    session = dws_session()
+    args = {'cluster_id': CLUSTER, 'config': [{'name': 'mrs_src2', 'type': 'MRS', 'mrs_cluster_id': MRS_CLUSTER,
+                                               'user_name': 'mrs_user', 'user_password': {'pw': MRS_PASSWORD}}]}
+    code, result, raw = run_main(dws_ext_data_sources, args, DWS_ENV, session)
+    assert code == 1 and result['msg'].startswith('config item 0: user_password must be a string'), result
+    assert MRS_PASSWORD not in raw and session.sent == []
 
 
 # ----- what the fuzzing found, kept as plain regression tests ------------------------------------------------
