@@ -27,9 +27,12 @@ PLATFORM = 'DWS'
 CONTENT_TYPE = 'application/json;charset=UTF-8'
 
 
-# "Another operation is in progress on the instance": the server refused the call,
-# so repeating it later is safe even for a write.
+# "Another operation is in progress on the instance" (DWS.0011) and "Cluster status is not allowed to
+# operation" (DWS.7023, HTTP 403: the cluster is busy, even just after a job reports done; reference 11.4):
+# the server refused the call, so repeating it later is safe even for a write.
 CONCURRENT_OPERATION_CODE = 'DWS.0011'
+CLUSTER_BUSY_CODE = 'DWS.7023'
+BUSY_REFUSAL_CODES = (CONCURRENT_OPERATION_CODE, CLUSTER_BUSY_CODE)
 # Gateway authentication failures (older documentation spells the prefix APIG).
 AUTH_CODES = ('APIGW.0301', 'APIG.0301')
 # Codes that mean "no such data source" on PUT/DELETE.  UNCONFIRMED: the reference
@@ -176,9 +179,10 @@ class DwsClient:
             request_id = response.json.get('request_id')
         status = response.status
         transient, maybe_processed, hint = False, True, None
-        if code == CONCURRENT_OPERATION_CODE:
+        if code in BUSY_REFUSAL_CODES:
             transient, maybe_processed = True, False
-            hint = 'Another operation is running on the cluster; retried %s time(s) already.' % self.retry.retries
+            hint = ('Another operation is running on the cluster, or it is busy (a job, a resize, a restart); '
+                    'retried %s time(s) already. Run the task again once the cluster is idle.' % self.retry.retries)
         elif status == 429:
             transient, maybe_processed = True, False
         elif status >= 500:
@@ -209,8 +213,8 @@ class DwsClient:
         failure (5xx, timeout, reset) ``recheck()`` re-reads: it returns a dict
         (taken as the write's response, the write having taken effect) or None
         (no sign of it: sent again only when ``resend``; see RetryPolicy.call_write).
-        ``retry_busy=False`` hands DWS.0011 to the caller, which re-reads and re-plans
-        instead of repeating a write another run may have made meanwhile.
+        ``retry_busy=False`` hands DWS.0011 and DWS.7023 to the caller, which re-reads and
+        re-plans instead of repeating a write another run may have made meanwhile.
         """
         payload = self._serialise(body)
         query_string = canonical_query_from_pairs(query) if query else ''
@@ -219,7 +223,7 @@ class DwsClient:
             try:
                 return self._send_once(method, path, query_string, payload)
             except ApiError as error:
-                if not retry_busy and error.code == CONCURRENT_OPERATION_CODE:
+                if not retry_busy and error.code in BUSY_REFUSAL_CODES:
                     error.transient = False
                 raise
 

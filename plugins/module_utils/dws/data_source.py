@@ -15,7 +15,7 @@ import re
 
 
 from ansible_collections.dsops.cloud.plugins.module_utils.dws.client import (
-    CONCURRENT_OPERATION_CODE, configure_status, is_not_found, run_status)
+    BUSY_REFUSAL_CODES, configure_status, is_not_found, run_status)
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import (
     ApiError, DsopsError, InputError, JobError, after_write)
 from ansible_collections.dsops.cloud.plugins.module_utils.core.reconcile import Field
@@ -389,7 +389,7 @@ class DwsExtDataSourceResource(Resource):
         return Outcome(created, job=job, warnings=warnings)
 
     def update(self, current, payload):
-        """PUT the agency; a source another run is changing meanwhile (DWS.0011) is re-read first."""
+        """PUT the agency; after a busy refusal (DWS.0011, DWS.7023) the source is re-read before a new PUT."""
         agency = payload['user_name']
         retry = self.client.retry
         lost_answer = False  # a PUT of this run whose answer was lost may be the one that applied it
@@ -398,7 +398,7 @@ class DwsExtDataSourceResource(Resource):
                 response = self._reconfigure(current, agency)
                 break
             except ApiError as error:
-                if error.code != CONCURRENT_OPERATION_CODE or attempt >= retry.retries:
+                if error.code not in BUSY_REFUSAL_CODES or attempt >= retry.retries:
                     raise
                 lost_answer = lost_answer or error.written is not None
                 retry.sleep(retry.delay_for(attempt, error))

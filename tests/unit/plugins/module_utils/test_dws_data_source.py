@@ -486,12 +486,38 @@ def test_a_lost_delete_response_is_repeated_when_the_source_is_still_there():
     assert result['changed'] is True and fake.sources == {}
 
 
-def test_a_concurrent_operation_once_is_retried():
+BUSY_REFUSALS = [(409, 'DWS.0011', 'busy'), (403, 'DWS.7023', 'Cluster status is not allowed to operation')]
+
+
+@pytest.mark.parametrize('status, code, message', BUSY_REFUSALS)
+def test_a_busy_refusal_of_a_put_once_is_retried(status, code, message):
     fake = FakeDws([obs_source()])
-    fake.inject('PUT', None, status=409, body={'error_code': 'DWS.0011', 'error_msg': 'busy'})
+    fake.inject('PUT', None, status=status, body={'error_code': code, 'error_msg': message})
     result = run(fake, obs_params(agency='NewAgency'))
     assert result['changed'] is True
     assert [w['method'] for w in fake.writes()] == ['PUT', 'PUT']
+    assert fake.sources[OBS_ID]['user_name'] == 'NewAgency'
+
+
+@pytest.mark.parametrize('status, code, message', BUSY_REFUSALS)
+def test_a_busy_refusal_of_a_create_or_delete_is_retried_with_one_write_taking_effect(status, code, message):
+    fake = FakeDws()
+    fake.inject('POST', None, status=status, body={'error_code': code, 'error_msg': message})
+    run(fake, obs_params())
+    fake.inject('DELETE', None, status=status, body={'error_code': code, 'error_msg': message})
+    result = run(fake, obs_params(state='absent'))
+    assert [w['method'] for w in fake.writes()] == ['POST', 'POST', 'DELETE', 'DELETE']
+    assert [e['status'] for e in fake.writes()] == [status, 200, status, 200]
+    assert result['changed'] is True and fake.sources == {}
+
+
+def test_a_cluster_that_stays_busy_fails_naming_the_code_and_the_hint():
+    fake = FakeDws([obs_source()])
+    fake.inject('DELETE', None, count=10, status=403,
+                body={'error_code': 'DWS.7023', 'error_msg': 'Cluster status is not allowed to operation'})
+    with pytest.raises(ApiError, match='DWS.7023.*not allowed.*busy'):
+        run(fake, obs_params(state='absent', retries=2))
+    assert len(fake.writes()) == 3
 
 
 def test_an_auth_failure_makes_no_write():
