@@ -40,8 +40,19 @@ options:
     description:
       - ID of the project (region) that owns the DWS cluster, 32 hexadecimal characters.
       - If not set, the environment variable E(HW_PROJECT_ID) is used.
+      - If neither is set and the module authenticates with O(access_key) and O(secret_key), it finds the project
+        id from O(region), as the official SDKs do. It sends one signed C(GET /v3/projects?name=<region>) to
+        O(iam_endpoint), once per task, before the first DWS call. No project, or more than one, fails the task
+        and names the region or the ids. Set O(project_id) to skip this call.
+      - Required with O(auth_token).
     type: str
-    required: true
+  iam_endpoint:
+    description:
+      - Base URL of the IAM API, used only to find the project id when O(project_id) is not set.
+      - If not set, the environment variable E(HUAWEICLOUD_SDK_IAM_ENDPOINT) is used (the name the official SDKs
+        read). Otherwise it is the region's IAM endpoint, C(https://iam.<region>.myhuaweicloud.com) (or the
+        region's own domain, as for O(region)), or C(https://iam.myhuaweicloud.com) when no region is set.
+    type: str
   region:
     description:
       - Region of the DWS cluster, for example V(cn-north-4) or V(ap-southeast-3).
@@ -73,7 +84,8 @@ options:
   retries:
     description:
       - How many times a request is repeated after a transient fault (HTTP 429, HTTP 5xx, connection errors and
-        timeouts, and C(DWS.0011) "another operation is in progress"), with capped exponential backoff and jitter.
+        timeouts, C(DWS.0011) "another operation is in progress" and C(DWS.7023) "cluster status is not allowed
+        to operation"), with capped exponential backoff and jitter.
       - Writes are repeated only when the server did not act on them, or when a re-read shows they did not
         take effect. A create, and a reconfigure with O(ignore:reboot=true), are never repeated after a lost
         answer. The module re-reads, adopts what it finds, and otherwise fails saying the write may still land.

@@ -40,6 +40,8 @@ AUTH_CODES = ('APIGW.0301', 'APIG.0301')
 # documented not-found code and a bare 404 are accepted.
 NOT_FOUND_CODES = ('DWS.0015',)
 
+IAM_PROJECTS_PATH = '/v3/projects'
+
 JOB_SUCCESS = 'SUCCESS'
 # The documented statuses of a job still going (reference 11.2).
 JOB_RUNNING = ('INIT', 'WAITING', 'RUNNING', 'DELAY_SCHEDULED')
@@ -106,6 +108,23 @@ def _find_code_and_message(data):
     return None, None
 
 
+def check_project_source(project_id, region, auth_token):
+    """The project id is given, or can be found from the region with AK/SK (an IAM token cannot sign the call)."""
+    if project_id:
+        return
+    if auth_token:
+        raise InputError('project_id (HW_PROJECT_ID) is required with an IAM token (auth_token / HW_AUTH_TOKEN); '
+                         'only access_key/secret_key can find it from the region.')
+    if not region:
+        raise InputError('project_id (HW_PROJECT_ID) is required, or region (HW_REGION_NAME) to find it from: '
+                         'the module then asks IAM once for the project named like the region.')
+
+
+def _request_id(response):
+    # IAM answers with X-IAM-Trace-Id (reference 11.1), DWS with X-Request-Id
+    return response.header('X-Request-Id') or response.header('X-IAM-Trace-Id')
+
+
 def _retry_after(response):
     value = response.header('Retry-After')
     try:
@@ -119,13 +138,14 @@ class DwsClient:
 
     def __init__(self, transport, endpoint, project_id, access_key=None, secret_key=None,
                  security_token=None, auth_token=None, retry=None, register_secret=None,
-                 sleep=None, clock=None):
+                 sleep=None, clock=None, region=None, iam_endpoint=None):
         check_auth(access_key, secret_key, security_token, auth_token)
-        if not project_id:
-            raise InputError('project_id (HW_PROJECT_ID) is required.')
+        check_project_source(project_id, region, auth_token)
         self.transport = transport
         self.endpoint = endpoint.rstrip('/')
-        self.project_id = project_id
+        self._project_id = project_id
+        self.region = region
+        self.iam_endpoint = (iam_endpoint or '').rstrip('/')
         self.access_key = access_key
         self.secret_key = secret_key
         self.security_token = security_token
@@ -137,10 +157,35 @@ class DwsClient:
         for secret in (secret_key, security_token, auth_token):
             self.register_secret(secret)
 
+    @property
+    def project_id(self):
+        """The project id given, else the one IAM names for the region, asked once per run (reference 11.1)."""
+        if self._project_id is None:
+            self._project_id = self._find_project_id()
+        return self._project_id
+
+    def _find_project_id(self):
+        data = self.call('GET', IAM_PROJECTS_PATH, query=[('name', self.region)], base=self.iam_endpoint)
+        projects = data.get('projects')
+        if not isinstance(projects, list):
+            raise ApiError('IAM', 'The projects answer holds no projects list.', method='GET', path=IAM_PROJECTS_PATH,
+                           hint='Check iam_endpoint (HUAWEICLOUD_SDK_IAM_ENDPOINT); the answer does not look like IAM.')
+        ids = [str(item['id']) for item in projects if isinstance(item, dict) and item.get('id')]
+        if not ids:
+            raise InputError('IAM knows no project named %r for these credentials (GET %s%s?name=%s), so the project '
+                             'id cannot be found. Set project_id (HW_PROJECT_ID), or check region (HW_REGION_NAME).'
+                             % (self.region, self.iam_endpoint, IAM_PROJECTS_PATH, self.region))
+        if len(ids) > 1:
+            raise InputError('IAM lists %d projects named %r (ids %s); set project_id (HW_PROJECT_ID) to the one that '
+                             'owns the cluster.' % (len(ids), self.region, ', '.join(ids)))
+        return ids[0]
+
     # ----- one request ---------------------------------------------------------------------------------------
 
-    def _headers(self, method, url, body):
-        headers = {'Content-Type': CONTENT_TYPE, 'X-Project-Id': self.project_id}
+    def _headers(self, method, url, body, base):
+        headers = {'Content-Type': CONTENT_TYPE}
+        if base is None:
+            headers['X-Project-Id'] = self.project_id
         if self.auth_token:
             headers['X-Auth-Token'] = self.auth_token
             return headers
@@ -152,16 +197,17 @@ class DwsClient:
         headers.update(signed.headers)
         return headers
 
-    def _send_once(self, method, path, query, body):
+    def _send_once(self, method, path, query, body, base=None):
+        """One request to the DWS endpoint, or to ``base`` (the IAM endpoint: no X-Project-Id there)."""
         if self.auth_refusal is not None:
             # After 5 failed signatures the access key is locked for 5 minutes: never add another.
             raise self.auth_refusal
-        url = self.endpoint + path + ('?' + query if query else '')
-        response = self.transport.send(method, url, path, self._headers(method, url, body), body)
+        url = (base or self.endpoint) + path + ('?' + query if query else '')
+        response = self.transport.send(method, url, path, self._headers(method, url, body, base), body)
         if 200 <= response.status < 300:
             if response.body and response.json is None:
                 raise ApiError(PLATFORM, 'The response is not JSON: %s' % response.snippet(),
-                               http_status=response.status, request_id=response.header('X-Request-Id'),
+                               http_status=response.status, request_id=_request_id(response),
                                method=method, path=path, transient=True)
             return response.json if isinstance(response.json, dict) else {}
         error = self.decode_error(response, method, path)
@@ -174,7 +220,7 @@ class DwsClient:
         code, message = _find_code_and_message(response.json)
         if not message:
             message = response.snippet() or 'HTTP %s with an empty body' % response.status
-        request_id = response.header('X-Request-Id')
+        request_id = _request_id(response)
         if not request_id and isinstance(response.json, dict):
             request_id = response.json.get('request_id')
         status = response.status
@@ -205,7 +251,7 @@ class DwsClient:
     # ----- retries -------------------------------------------------------------------------------------------
 
     def call(self, method, path, query=None, body=None, recheck=None, resend=True, what='The write', hint=None,
-             retry_busy=True):
+             retry_busy=True, base=None):
         """Send a request, retrying what is safe to retry, and return the parsed JSON.
 
         Reads are idempotent.  Writes are repeated only when the server provably
@@ -221,7 +267,7 @@ class DwsClient:
 
         def attempt():
             try:
-                return self._send_once(method, path, query_string, payload)
+                return self._send_once(method, path, query_string, payload, base)
             except ApiError as error:
                 if not retry_busy and error.code in BUSY_REFUSAL_CODES:
                     error.transient = False

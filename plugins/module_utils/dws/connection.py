@@ -27,6 +27,7 @@ REGION_DOMAIN_EXCEPTIONS = {
     'ap-southeast-4': 'myhuaweicloud.cn',
 }
 DEFAULT_DOMAIN = 'myhuaweicloud.com'
+GLOBAL_IAM_ENDPOINT = 'https://iam.myhuaweicloud.com'
 REGION_RE = re.compile(r'^[a-z0-9][a-z0-9-]{1,62}\Z')
 ID_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]{0,127}\Z')
 
@@ -40,13 +41,29 @@ def connection_argument_spec():
                         fallback=(env_fallback, ['HW_SECRET_KEY', 'HUAWEICLOUD_SDK_SK'])),
         security_token=dict(type='str', no_log=True, fallback=(env_fallback, ['HW_SECURITY_TOKEN'])),
         auth_token=dict(type='str', no_log=True, fallback=(env_fallback, ['HW_AUTH_TOKEN'])),
-        project_id=dict(type='str', required=True, fallback=(env_fallback, ['HW_PROJECT_ID'])),
+        project_id=dict(type='str', fallback=(env_fallback, ['HW_PROJECT_ID'])),
         region=dict(type='str', fallback=(env_fallback, ['HW_REGION_NAME'])),
         endpoint=dict(type='str', fallback=(env_fallback, ['HW_DWS_ENDPOINT'])),
+        iam_endpoint=dict(type='str', fallback=(env_fallback, ['HUAWEICLOUD_SDK_IAM_ENDPOINT'])),
         validate_certs=dict(type='bool', default=True),
         timeout=dict(type='int', default=30),
         retries=dict(type='int', default=5),
     )
+
+
+def clean_region(region):
+    """The region in lower case (host names ignore case; the table of exceptions is lower case), or None."""
+    if not region or not region.strip():
+        return None
+    region = region.strip().lower()
+    if not REGION_RE.match(region):
+        raise InputError('region %r is not valid: a region name is lower-case letters, digits and "-", for '
+                         'example cn-north-4.' % region)
+    return region
+
+
+def regional_url(service, region):
+    return 'https://%s.%s.%s' % (service, region, REGION_DOMAIN_EXCEPTIONS.get(region, DEFAULT_DOMAIN))
 
 
 def resolve_endpoint(endpoint=None, region=None):
@@ -55,21 +72,33 @@ def resolve_endpoint(endpoint=None, region=None):
         endpoint = endpoint.strip().rstrip('/')
         check_base_url('endpoint', endpoint, 'https://dws.cn-north-4.myhuaweicloud.com')
         return endpoint
+    region = clean_region(region)
     if region:
-        region = region.strip().lower()  # host names ignore case; the table of exceptions is lower case
-        if not REGION_RE.match(region):
-            raise InputError('region %r is not valid: a region name is lower-case letters, digits and "-", for '
-                             'example cn-north-4.' % region)
-        domain = REGION_DOMAIN_EXCEPTIONS.get(region, DEFAULT_DOMAIN)
-        return 'https://dws.%s.%s' % (region, domain)
+        return regional_url('dws', region)
     raise InputError('Either region (HW_REGION_NAME) or endpoint (HW_DWS_ENDPOINT) is required '
                      'to know where the DWS API is.')
+
+
+def resolve_iam_endpoint(iam_endpoint=None, region=None):
+    """Where to find the project id: iam_endpoint, else the region's IAM, else the global one (reference 11.1).
+
+    The SDK uses the region's own IAM only for the regions of its table and the global one otherwise; every
+    region of ours has a regional IAM at the same domain as its DWS endpoint, so the region's is used.
+    """
+    if iam_endpoint and iam_endpoint.strip():
+        iam_endpoint = iam_endpoint.strip().rstrip('/')
+        check_base_url('iam_endpoint', iam_endpoint, 'https://iam.cn-north-4.myhuaweicloud.com')
+        return iam_endpoint
+    region = clean_region(region)
+    return regional_url('iam', region) if region else GLOBAL_IAM_ENDPOINT
 
 
 def build_client(params, register_secret=None, transport=None, sleep=None, clock=None):
     """A DwsClient from module parameters (plain dict); raises InputError on bad settings."""
     check_connection_ranges(params)
-    validate_identifier(params.get('project_id'), 'project_id')
+    # a blank project_id (an AWX credential's empty field) is not set: it is then found from the region
+    project_id = (params.get('project_id') or '').strip() or None
+    validate_identifier(project_id, 'project_id')
     endpoint = resolve_endpoint(params.get('endpoint'), params.get('region'))
     retry = RetryPolicy(retries=params.get('retries', 5), sleep=sleep)
     secrets = as_secret_mask(register_secret)
@@ -78,8 +107,10 @@ def build_client(params, register_secret=None, transport=None, sleep=None, clock
                                   validate_certs=params.get('validate_certs', True), mask=secrets.mask)
     # cleaned values: the client registers them as secrets, since they are what any output could show
     credentials = clean_credentials(params, ('access_key', 'secret_key', 'security_token', 'auth_token'))
-    return DwsClient(transport, endpoint, params.get('project_id'), retry=retry, register_secret=secrets,
-                     sleep=sleep, clock=clock, **credentials)
+    return DwsClient(transport, endpoint, project_id, retry=retry, register_secret=secrets, sleep=sleep, clock=clock,
+                     region=clean_region(params.get('region')),
+                     iam_endpoint=resolve_iam_endpoint(params.get('iam_endpoint'), params.get('region')),
+                     **credentials)
 
 
 def validate_identifier(value, option):

@@ -140,10 +140,19 @@ def validate_common(params):
 
 
 def sanitize_data_source(obj):
-    """The one sanitiser for returned data: drop every password-like field."""
+    """The one sanitiser for returned data: drop every password-like field, name the status codes.
+
+    The API's own ``configure_status`` and ``status`` are kept as they came (numeric codes such as
+    "200", or names in older answers); ``configure_status_name`` and ``status_name`` say them in words
+    (reference 11.3).
+    """
     clean = copy.deepcopy(obj or {})
     for key in SECRET_FIELDS:
         clean.pop(key, None)
+    if clean.get('configure_status') not in (None, ''):
+        clean['configure_status_name'] = configure_status(clean)
+    if clean.get('status') not in (None, ''):
+        clean['status_name'] = run_status(clean)
     return clean
 
 

@@ -99,6 +99,7 @@ class FakeDws:
         self.auth_token = auth_token
         self.settle_on_list = False         # True: each list call also advances every job by one poll
         self.now = None                     # None: the real clock, checked against X-Sdk-Date
+        self.projects = [{'id': PROJECT, 'name': 'cn-north-4'}]  # what IAM lists for GET /v3/projects?name=
 
     # ----- state ---------------------------------------------------------------------------------
 
@@ -191,6 +192,11 @@ class FakeDws:
         match = JOB_RE.match(path)
         if match and method == 'GET':
             return self._job(match.group(2))
+        if path == '/v3/projects' and method == 'GET':
+            name = parse_qs(parts.query).get('name', [None])[0]
+            found = [dict(p, domain_id='d' * 32, enabled=True) for p in self.projects if p['name'] == name]
+            return FakeResponse(200, {'projects': found, 'links': {'self': 'https://iam.example.test/v3/projects'}},
+                                headers={'X-IAM-Trace-Id': 'iam-trace-1'})
         return FakeResponse(404, {'error_code': 'APIGW.0101', 'error_msg': 'no such API'})
 
     def _render(self, record):

@@ -12,7 +12,7 @@ import requests
 from ansible_collections.dsops.cloud.plugins.module_utils.dws import client as dws_client
 from ansible_collections.dsops.cloud.plugins.module_utils.dws.client import (
     DwsClient, check_auth, configure_status, run_status)
-from ansible_collections.dsops.cloud.plugins.module_utils.dws.connection import resolve_endpoint
+from ansible_collections.dsops.cloud.plugins.module_utils.dws.connection import resolve_endpoint, resolve_iam_endpoint
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import (
     ApiError, DsopsError, InputError, JobError, TransportError)
 from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import HttpTransport
@@ -174,7 +174,7 @@ def test_a_rejected_iam_token_hint_speaks_of_tokens():
 @pytest.mark.parametrize('body, code, message', [
     ({'error_code': 'DWS.0001', 'error_msg': 'bad'}, 'DWS.0001', 'bad'),
     ({'errorCode': 'DWS.0005', 'errorMsg': 'boom'}, 'DWS.0005', 'boom'),
-    ({'externalMessage': 'x', 'errCode': 'DWS.7023', 'error_code': 'DWS.7023', 'error_msg': 'status'}, 'DWS.7023', 'status'),
+    ({'externalMessage': 'x', 'errCode': 'DWS.3027', 'error_code': 'DWS.3027', 'error_msg': 'gone'}, 'DWS.3027', 'gone'),
     ({'code': 'X.1', 'message': 'plain'}, 'X.1', 'plain'),
     ({'error': {'code': 'APIGW.0101', 'message': 'nested'}}, 'APIGW.0101', 'nested'),
 ])
@@ -582,3 +582,71 @@ def test_a_job_reporting_an_empty_status_is_not_called_not_polled():
         client.wait_for_job(start_job(fake, client), 10)
     assert len(fake.calls(kind='job')) > 1
     assert 'not polled' not in str(failure.value)
+
+
+# ----- the project id, found from the region (reference 11.1) ------------------------------------------------
+
+def discovering_client(fake, **kw):
+    clock = Clock()
+    options = dict(access_key=AK, secret_key=SK, region='cn-north-4', iam_endpoint='https://iam.example.test')
+    options.update(kw)
+    return DwsClient(HttpTransport(session=fake), ENDPOINT, None, retry=RetryPolicy(retries=1, sleep=clock.sleep),
+                     sleep=clock.sleep, clock=clock, **options)
+
+
+def test_without_project_id_one_signed_iam_call_finds_it_once_per_run():
+    fake = FakeDws()
+    client = discovering_client(fake)
+    client.list_data_sources(CLUSTER, 'OBS')
+    client.list_data_sources(CLUSTER, 'MRS')
+    assert [(e['method'], e['url'].split('?')[0]) for e in fake.log] == [
+        ('GET', 'https://iam.example.test/v3/projects'), ('GET', ENDPOINT + LIST_PATH), ('GET', ENDPOINT + LIST_PATH)]
+    iam = fake.log[0]
+    assert iam['query'] == 'name=cn-north-4' and iam['auth_ok'] is True
+    assert 'X-Project-Id' not in iam['headers'] and iam['body'] is None
+    assert fake.log[1]['headers']['X-Project-Id'] == PROJECT
+
+
+def test_a_temporary_key_signs_the_iam_call_with_its_security_token():
+    fake = FakeDws(security_token=SECURITY_TOKEN)
+    discovering_client(fake, security_token=SECURITY_TOKEN).list_data_sources(CLUSTER, 'OBS')
+    assert fake.log[0]['headers']['X-Security-Token'] == SECURITY_TOKEN and fake.log[0]['auth_ok'] is True
+
+
+@pytest.mark.parametrize('projects, message', [
+    ([], "IAM knows no project named 'cn-north-4'.*Set project_id"),
+    ([{'id': 'a' * 32, 'name': 'cn-north-4'}, {'id': 'b' * 32, 'name': 'cn-north-4'}],
+     "IAM lists 2 projects named 'cn-north-4' \\(ids a{32}, b{32}\\); set project_id"),
+])
+def test_no_project_or_several_fail_before_any_dws_call(projects, message):
+    fake = FakeDws()
+    fake.projects = projects
+    with pytest.raises(InputError, match=message):
+        discovering_client(fake).list_data_sources(CLUSTER, 'OBS')
+    assert len(fake.log) == 1
+
+
+@pytest.mark.parametrize('options, message', [
+    (dict(auth_token=AUTH_TOKEN, access_key=None, secret_key=None), 'required with an IAM token'),
+    (dict(region=None), 'or region \\(HW_REGION_NAME\\) to find it'),
+])
+def test_without_project_id_and_no_way_to_find_it_nothing_is_sent(options, message):
+    fake = FakeDws()
+    with pytest.raises(InputError, match=message):
+        discovering_client(fake, **options)
+    assert fake.log == []
+
+
+@pytest.mark.parametrize('iam_endpoint, region, expected', [
+    (None, 'cn-north-4', 'https://iam.cn-north-4.myhuaweicloud.com'),
+    (None, 'EU-WEST-101', 'https://iam.eu-west-101.myhuaweicloud.eu'),
+    ('', None, 'https://iam.myhuaweicloud.com'),
+    (' https://iam.example.test/ ', 'cn-north-4', 'https://iam.example.test'),
+])
+def test_the_iam_endpoint_is_the_option_else_the_regions_else_the_global_one(iam_endpoint, region, expected):
+    assert resolve_iam_endpoint(iam_endpoint, region) == expected
+
+
+def test_a_mistyped_iam_endpoint_is_refused_before_any_request():
+    with pytest.raises(InputError, match='iam_endpoint'):
+        resolve_iam_endpoint('iam.example.test', 'cn-north-4')

@@ -844,3 +844,16 @@ def test_a_put_whose_answer_was_lost_then_refused_busy_still_counts_as_written()
     result = run(fake, obs_params(agency='NewAgency'))
     assert [w['method'] for w in fake.writes()] == ['PUT', 'PUT']
     assert result['changed'] is True and result['ext_data_source']['user_name'] == 'NewAgency'
+
+
+@pytest.mark.parametrize('configure_status, status, names', [
+    ('200', '200', ('ACTIVE', 'AVAILABLE')),
+    ('ACTIVE', 'AVAILABLE', ('ACTIVE', 'AVAILABLE')),
+    ('600', '303', ('PENDING_REBOOT', 'CREATE_FAILED')),
+    ('401', '304', ('DELETING', 'DELETING')),
+])
+def test_returned_sources_name_their_status_codes_and_keep_the_api_fields(configure_status, status, names):
+    clean = sanitize_data_source(obs_source(configure_status=configure_status, status=status, user_pwd='x'))
+    assert (clean['configure_status'], clean['status']) == (configure_status, status)
+    assert (clean['configure_status_name'], clean['status_name']) == names
+    assert 'user_pwd' not in clean

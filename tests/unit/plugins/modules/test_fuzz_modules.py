@@ -63,7 +63,7 @@ DWS_MRS_ID = '66666666-7777-8888-9999-000000000001'
 MRS_PASSWORD = 'Fuzz_Mrs_Password_1'
 MODULE_ENV = ('FEISHU_APP_ID', 'FEISHU_APP_SECRET', 'FEISHU_TENANT_ACCESS_TOKEN', 'FEISHU_BASE_URL',
               'HW_ACCESS_KEY', 'HUAWEICLOUD_SDK_AK', 'HW_SECRET_KEY', 'HUAWEICLOUD_SDK_SK', 'HW_SECURITY_TOKEN',
-              'HW_AUTH_TOKEN', 'HW_PROJECT_ID', 'HW_REGION_NAME', 'HW_DWS_ENDPOINT')
+              'HW_AUTH_TOKEN', 'HW_PROJECT_ID', 'HW_REGION_NAME', 'HW_DWS_ENDPOINT', 'HUAWEICLOUD_SDK_IAM_ENDPOINT')
 DWS_ENV = {'HW_ACCESS_KEY': AK, 'HW_SECRET_KEY': SK, 'HW_PROJECT_ID': PROJECT,
            'HW_DWS_ENDPOINT': 'https://dws.example.test'}
 
@@ -159,6 +159,7 @@ DWS_CONNECTION_OPTIONAL = {
     'project_id': st.just(PROJECT),
     'region': st.sampled_from(['cn-north-4', 'eu-west-101']),
     'endpoint': st.sampled_from(['https://dws.example.test'] * 3 + ['dws.example.test']),
+    'iam_endpoint': st.sampled_from(['https://iam.example.test', '', 'iam.example.test']),
     'validate_certs': st.booleans(),
     'timeout': st.integers(min_value=1, max_value=60),
     'retries': st.integers(min_value=0, max_value=3),
