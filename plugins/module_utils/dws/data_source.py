@@ -305,8 +305,9 @@ class DwsExtDataSourceResource(Resource):
             if current is not None and params.get('user_password') and not self.must_recreate(current):
                 warnings.append(
                     'user_password is sent only when a data source is created (update_password=on_create), and %s '
-                    'exists, so the given password was not applied. To apply a new password, set '
-                    'update_password=always with recreate=true.' % self.identify(current))
+                    'exists, so the given password was not applied. To apply a new password, run '
+                    'dsops.cloud.dws_ext_data_source with update_password=always and recreate=true.'
+                    % self.identify(current))
         return wanted, warnings
 
     def must_recreate(self, current):
