@@ -59,9 +59,10 @@ class SandboxClient:
         """Block until no API request is in flight (e.g. one held by a slow fault); True if idle."""
         return self._call('GET', 'idle', query={'timeout': timeout}, wait=timeout)['idle']
 
-    def requests(self, platform=None):
-        """The request log (oldest first), optionally for one platform ('dws' or 'feishu')."""
-        return self._call('GET', 'requests', query={'platform': platform} if platform else None)
+    def requests(self, platform=None, op=None):
+        """The request log (oldest first), optionally for one platform ('dws', 'feishu' or 'iam') and/or op ('iam.projects')."""
+        query = dict((key, value) for key, value in (('platform', platform), ('op', op)) if value)
+        return self._call('GET', 'requests', query=query or None)
 
     def writes(self, platform=None):
         """Log entries that are data-source writes (create/update/delete/patch)."""
@@ -83,7 +84,11 @@ class SandboxClient:
         return self._call('DELETE', 'faults')
 
     def settings(self, **values):
-        """Change settings (job_duration, token_lifetime, max_page_size, status_format); returns them all."""
+        """Change settings (job_duration, token_lifetime, max_page_size, status_format, iam_projects); returns them all.
+
+        iam_projects={'cn-north-4': ['id1', 'id2']} sets the projects IAM lists for each region named ([] for none);
+        it replaces the previous map, and regions it does not name answer from the config.
+        """
         if not values:
             return self._call('GET', 'settings')
         return self._call('POST', 'settings', values)
@@ -108,6 +113,14 @@ class SandboxClient:
         """The seed credentials: {'base_url', 'dws': {...}, 'feishu': {...}, 'env': {...}}."""
         return self._call('GET', 'config')
 
-    def env(self):
-        """Environment variables that point the collection's modules at this sandbox."""
-        return self.credentials()['env']
+    def env(self, iam=False):
+        """Environment variables that point the collection's modules at this sandbox.
+
+        iam=True adds HUAWEICLOUD_SDK_IAM_ENDPOINT (this sandbox) and HW_REGION_NAME (the first project's region);
+        HW_PROJECT_ID stays, so a test that wants the project found from the region removes it.
+        """
+        creds = self.credentials()
+        env = dict(creds['env'])
+        if iam:
+            env.update(creds['iam_env'])
+        return env

@@ -13,6 +13,7 @@ import time
 import uuid
 
 from dws_signing import Credential, verify_request
+from sandbox_faults import FINAL_JOB_STATUSES
 from sandbox_http import json_response
 
 UUID_RE = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
@@ -46,6 +47,8 @@ LIST_TYPES = ('OBS', 'MRS', 'LAKE_FORMATION')
 JOB_NAMES = {'create': 'createExtDataSourceJob', 'update': 'updateExtDataSourceJob', 'delete': 'deleteExtDataSourceJob'}
 # Fraction of the job duration spent in INIT before it reports RUNNING.
 INIT_FRACTION = 0.2
+# A seeded LAKE_FORMATION source takes none of these: its create fields are unconfirmed (reference 11.5).
+LAKE_FORMATION_REFUSED_FIELDS = ('user_name', 'data_source_id', 'user_pwd')
 
 
 class DwsError(Exception):
@@ -81,6 +84,9 @@ class Job:
         # When the INIT -> RUNNING -> outcome timeline starts: later than begin while a job_status fault holds it.
         self.start = begin
         self.held_status = None
+        # A job_statuses fault: the statuses reported in turn, each for `step` seconds (None: the usual timeline).
+        self.sequence = None
+        self.step = 0.0
         self.duration = duration
         self.outcome = 'SUCCESS'
         self.failed_code = ''
@@ -105,8 +111,28 @@ class Job:
             self.held_status = fault.params['status']
             hold = fault.params['hold']
             self.start = self.begin + (math.inf if hold is None else hold)
+        elif fault.kind == 'job_statuses':
+            self._apply_sequence(fault.params)
         else:
             self.outcome = 'HANG'
+
+    def _apply_sequence(self, params):
+        """Report each status for `step` seconds; a last SUCCESS/FAIL/STOP ends the job, any other last one is kept for ever."""
+        self.sequence = list(params['statuses'])
+        steps = len(self.sequence) - 1
+        if params['step'] is not None:
+            self.step = float(params['step'])
+        else:
+            self.step = self.duration / steps if steps else 0.0
+        self.duration = self.step * steps  # the job ends when its last status is reached
+        last = self.sequence[-1]
+        if last not in FINAL_JOB_STATUSES:
+            self.outcome = 'HANG'
+            return
+        self.outcome = last
+        if last != 'SUCCESS':
+            self.failed_code = params['failed_code']
+            self.failed_detail = params['failed_detail'] or 'sandbox: the job ended in %s' % last
 
     def is_due(self, now):
         """A job reaches its terminal state once its duration has elapsed (never, when hanging)."""
@@ -121,6 +147,10 @@ class Job:
             return self.outcome, '100%'
         if self.held_status is not None and now < self.start:
             return self.held_status, '0%'
+        if self.sequence is not None:
+            last = len(self.sequence) - 1
+            index = last if self.step <= 0 else min(last, int((now - self.start) / self.step))
+            return self.sequence[index], '%d%%' % (index * 100 // len(self.sequence))
         if self.duration <= 0:
             return 'RUNNING', '50%'  # only a hanging job gets here
         elapsed = now - self.start
@@ -276,9 +306,15 @@ class DwsEmulator:
         return [self.render(record) for record in records]
 
     def _seed_record(self, item, now):
-        if not isinstance(item, dict) or item.get('type') not in ('OBS', 'MRS'):
-            raise ValueError('each seeded DWS data source needs type OBS or MRS')
-        if not NAME_RE.match(str(item.get('name', ''))) or not USER_RE.match(str(item.get('user_name', ''))):
+        if not isinstance(item, dict) or item.get('type') not in LIST_TYPES:
+            raise ValueError('each seeded DWS data source needs type OBS, MRS or LAKE_FORMATION')
+        if item['type'] == 'LAKE_FORMATION':
+            if not NAME_RE.match(str(item.get('name', ''))):
+                raise ValueError('each seeded DWS data source needs a valid name')
+            given = [key for key in LAKE_FORMATION_REFUSED_FIELDS if item.get(key)]
+            if given:
+                raise ValueError('a LAKE_FORMATION data source takes no %s (no agency or MRS fields)' % ', '.join(given))
+        elif not NAME_RE.match(str(item.get('name', ''))) or not USER_RE.match(str(item.get('user_name', ''))):
             raise ValueError('each seeded DWS data source needs a valid name and user_name')
         record = self._new_record(item['name'], item, now)
         record.update({'configure_status': 'ACTIVE', 'status': 'AVAILABLE'})
@@ -294,7 +330,7 @@ class DwsEmulator:
             'name': name,
             'type': values['type'],
             'connect_info': values.get('connect_info', ''),
-            'user_name': values['user_name'],
+            'user_name': values.get('user_name', '') if values['type'] != 'LAKE_FORMATION' else '',
             'version': mrs.get('version', '') if values['type'] == 'MRS' else '',
             'configure_status': 'CREATING',
             'status': 'CREATING',
@@ -427,6 +463,8 @@ class DwsEmulator:
             headers = [('Retry-After', params['retry_after'])] if params['retry_after'] is not None else []
             error = DwsError(429, 'APIGW.0308', 'The throttling threshold has been reached', gateway=True)
             return self.error_response(call, error, headers)
+        if fault.kind == 'cluster_busy':
+            return self.error_response(call, DwsError(403, 'DWS.7023', params['msg'] or 'Cluster status is not allowed to operation'))
         msg = params.get('msg') or 'Another operation is in progress on the instance. Try again later.'
         return self.error_response(call, DwsError(409, 'DWS.0011', msg))
 
@@ -539,3 +577,113 @@ class DwsEmulator:
         if job is None or job.project_id != call.params['project_id']:
             raise DwsError(404, 'DWS.0015', 'The job %s does not exist.' % job_id)
         return json_response(200, job.render(call.now))
+
+
+# ----- IAM: finding the project id from the region (reference 11.1) ----------------------------------------------
+
+IAM_PROJECTS_PATH = '/v3/projects'
+IAM_QUERY_KEYS = ('name',)
+DEFAULT_DOMAIN_ID = 'd0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0'
+
+
+def iam_error(status, title, message):
+    """IAM's own (Keystone-style) error body; the gateway's APIGW errors keep the DWS shape."""
+    return json_response(status, {'error': {'code': status, 'title': title, 'message': message}})
+
+
+class IamEmulator:
+    """`GET /v3/projects?name=<region>` on the sandbox's own port (the modules' iam_endpoint is the base URL).
+
+    Signed with AK/SK exactly like the DWS API: the DWS emulator's verifier and access keys, the same 401 APIGW.0301
+    answers, a temporary key's X-Security-Token signed too.  An X-Auth-Token is refused (the SDK signs this call).
+    The projects of a region: settings['iam_projects'][region] (a list of ids) when that region is named there,
+    else the DWS projects of the config whose "region" it is.
+    """
+
+    platform = 'iam'
+    OVERSIZED_ENVELOPE = ('{"projects":[],"links":{},"padding":"', '"}')
+
+    @staticmethod
+    def echo_payload(message):
+        return {'error_code': 'IAM.0001', 'error_msg': message}
+
+    def __init__(self, config, settings, dws, base_url=lambda: None):
+        """dws: the DwsEmulator whose credentials sign these calls; base_url(): the sandbox's URL, for the links."""
+        self.settings = settings
+        self.dws = dws
+        self.base_url = base_url
+        self.load(config, time.time())
+
+    def load(self, config, now):
+        dws = config.get('dws', {})
+        self.domain_id = dws.get('domain_id') or DEFAULT_DOMAIN_ID
+        self.config_regions = {}
+        for project_id, info in dws.get('projects', {}).items():
+            if info.get('region'):
+                self.config_regions.setdefault(info['region'], []).append(project_id)
+
+    def projects_by_region(self):
+        """region -> the project ids IAM lists for it, in order."""
+        table = {region: list(ids) for region, ids in self.config_regions.items()}
+        table.update({region: list(ids) for region, ids in self.settings.get('iam_projects', {}).items()})
+        return table
+
+    def snapshot(self, now):
+        return {'projects': self.projects_by_region(), 'domain_id': self.domain_id}
+
+    @staticmethod
+    def new_trace_id():
+        return uuid.uuid4().hex
+
+    @staticmethod
+    def route(method, path):
+        if path == IAM_PROJECTS_PATH and method == 'GET':
+            return 'iam.projects', {}
+        return 'iam.unknown', {}
+
+    def authenticate(self, call):
+        """Only an SDK-HMAC-SHA256 signature, checked by the DWS emulator; an X-Auth-Token alone is refused."""
+        request = call.request
+        signed = (request.header('Authorization') or '').strip().startswith('SDK-HMAC-SHA256')
+        if not signed and request.header('X-Auth-Token') is not None:
+            return False, 'the IAM projects call takes an AK/SK signature (SDK-HMAC-SHA256), not an X-Auth-Token'
+        return self.dws.authenticate(call)
+
+    def auth_error(self, call, reason):
+        return self.dws.auth_error(call, reason)
+
+    def not_found_route(self, call):
+        return self.dws.not_found_route(call)
+
+    def stamp(self, call, response):
+        if not response.has_header('X-IAM-Trace-Id'):
+            response.add_header('X-IAM-Trace-Id', call.trace_id)
+        return response
+
+    def fault_response(self, call, fault):
+        """http_error and rate_limit (the other short-circuiting kinds are Feishu's or DWS's own)."""
+        params = fault.params
+        if fault.kind == 'http_error':
+            error = DwsError(params['status'], params['error_code'] or 'IAM.0001', params['msg'] or 'Internal server error.')
+            return self.dws.error_response(call, error)
+        return self.dws.fault_response(call, fault)
+
+    def handle(self, call, claim_job_fault):
+        query = call.request.query
+        unknown = sorted(set(query) - set(IAM_QUERY_KEYS))
+        if unknown:
+            return iam_error(400, 'Bad Request', 'sandbox: only ?name= is emulated, not %s' % ', '.join(unknown))
+        name = query.get('name', [None])[0]
+        table = self.projects_by_region()
+        regions = list(table) if name is None else [name]
+        base = self.base_url() or ''
+        projects = [self._project(base, project_id, region) for region in regions for project_id in table.get(region, [])]
+        query_string = call.request.query_string
+        links = {'self': base + IAM_PROJECTS_PATH + ('?' + query_string if query_string else ''), 'previous': None, 'next': None}
+        return json_response(200, {'projects': projects, 'links': links})
+
+    def _project(self, base, project_id, region):
+        return {
+            'id': project_id, 'name': region, 'domain_id': self.domain_id, 'enabled': True, 'description': '',
+            'parent_id': self.domain_id, 'is_domain': False, 'links': {'self': '%s%s/%s' % (base, IAM_PROJECTS_PATH, project_id)},
+        }

@@ -12,20 +12,21 @@ import os
 import threading
 import time
 
-from dws_emulator import DwsEmulator
+from dws_emulator import DwsEmulator, IamEmulator
 from feishu_emulator import FeishuEmulator
 from sandbox_faults import SHORT_CIRCUIT_KINDS, FaultRegistry, FaultSpecError, echo_response, oversized_response
 from sandbox_http import Response, json_response, text_response
 
 DEFAULT_CONFIG_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'default_config.json')
 CONTROL_PREFIX = '/_sandbox/'
-PLATFORM_PREFIXES = (('/v1.0/', 'dws'), ('/open-apis/', 'feishu'))
+PLATFORM_PREFIXES = (('/v1.0/', 'dws'), ('/open-apis/', 'feishu'), ('/v3/', 'iam'))
 WRITE_OPS = ('dws.create', 'dws.update', 'dws.delete', 'feishu.create', 'feishu.patch', 'feishu.delete')
 REDACTED = '<redacted>'
 REDACTED_HEADERS = ('authorization', 'x-auth-token', 'x-security-token')
 REDACTED_BODY_KEYS = ('app_secret', 'user_pwd')
 MAX_LOG_ENTRIES = 10000
-DEFAULT_SETTINGS = {'job_duration': 1.0, 'token_lifetime': 7200, 'max_page_size': 50, 'status_format': 'name'}
+DEFAULT_SETTINGS = {'job_duration': 1.0, 'token_lifetime': 7200, 'max_page_size': 50, 'status_format': 'name', 'iam_projects': {}}
+MAX_IAM_PROJECTS = 100
 
 
 def load_config(path=None):
@@ -41,8 +42,16 @@ def _is_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _is_iam_projects(value):
+    """{region: [project id, ...]}: what IAM answers for the regions named (the config's projects for the others)."""
+    return isinstance(value, dict) and all(
+        isinstance(region, str) and region and isinstance(ids, list) and len(ids) <= MAX_IAM_PROJECTS
+        and all(isinstance(project_id, str) and project_id for project_id in ids)
+        for region, ids in value.items())
+
+
 def validate_settings(values):
-    """Check a partial settings dict; return it unchanged or raise ValueError."""
+    """Check a partial settings dict; return it (iam_projects copied) or raise ValueError."""
     if not isinstance(values, dict):
         raise ValueError('settings must be a JSON object')
     unknown = sorted(set(values) - set(DEFAULT_SETTINGS))
@@ -53,10 +62,13 @@ def validate_settings(values):
         'token_lifetime': lambda value: _is_number(value) and value >= 1,
         'max_page_size': lambda value: isinstance(value, int) and not isinstance(value, bool) and value >= 1,
         'status_format': lambda value: value in ('name', 'code'),
+        'iam_projects': _is_iam_projects,
     }
     for key, value in values.items():
         if not checks[key](value):
             raise ValueError('invalid value for %s: %r' % (key, value))
+    if 'iam_projects' in values:
+        values['iam_projects'] = copy.deepcopy(values['iam_projects'])
     return values
 
 
@@ -181,6 +193,7 @@ class SandboxApp:
         self.seen_secrets = set()
         self.tls_failures = 0  # handshakes that failed: a client refusing the certificate
         self.emulators = {'dws': DwsEmulator(config, self.settings), 'feishu': FeishuEmulator(config, self.settings)}
+        self.emulators['iam'] = IamEmulator(config, self.settings, self.emulators['dws'], lambda: self.base_url)
 
     # ----- API traffic -----------------------------------------------------------------------------------------
 
@@ -420,6 +433,7 @@ class SandboxApp:
         return {
             'dws': self.emulators['dws'].snapshot(now),
             'feishu': self.emulators['feishu'].snapshot(now),
+            'iam': self.emulators['iam'].snapshot(now),
             'settings': dict(self.settings),
             'tls_failures': self.tls_failures,
         }
@@ -453,6 +467,7 @@ class SandboxApp:
         temporary = next((key for key in keys if key.get('security_token')), None)
         projects = {project_id: list(info.get('clusters', [])) for project_id, info in dws.get('projects', {}).items()}
         project_id = next(iter(projects), None)
+        region = dws.get('projects', {}).get(project_id, {}).get('region') if project_id else None
         app = next(iter(self.config.get('feishu', {}).get('apps', [])), {})
         summary = {
             'base_url': self.base_url,
@@ -462,6 +477,7 @@ class SandboxApp:
                 'access_key': permanent.get('access_key'), 'secret_key': permanent.get('secret_key'),
                 'temporary': dict(temporary) if temporary else None,
                 'iam_token': next(iter(dws.get('iam_tokens', [])), None),
+                'region': region, 'iam_endpoint': self.base_url, 'domain_id': self.emulators['iam'].domain_id,
             },
             'feishu': {'base_url': self.base_url, 'app_id': app.get('app_id'), 'app_secret': app.get('app_secret')},
         }
@@ -470,4 +486,6 @@ class SandboxApp:
             'HW_SECRET_KEY': summary['dws']['secret_key'], 'HW_PROJECT_ID': project_id,
             'FEISHU_BASE_URL': self.base_url, 'FEISHU_APP_ID': app.get('app_id'), 'FEISHU_APP_SECRET': app.get('app_secret'),
         }
+        # Added by SandboxClient.env(iam=True): the project id is then found from the region (HW_PROJECT_ID still to drop).
+        summary['iam_env'] = {'HUAWEICLOUD_SDK_IAM_ENDPOINT': self.base_url, 'HW_REGION_NAME': region}
         return summary

@@ -13,8 +13,8 @@ import secrets
 from sandbox_http import Response, is_strict_int, text_response
 
 REQUEST_KINDS = ('http_error', 'feishu_code', 'rate_limit', 'dws_conflict', 'malformed', 'slow', 'drop', 'token_expired',
-                 'act_then_answer', 'answer_late', 'endless_pages', 'oversized', 'echo')
-JOB_KINDS = ('job_fail', 'job_stop', 'job_hang', 'job_status')
+                 'act_then_answer', 'answer_late', 'endless_pages', 'oversized', 'echo', 'cluster_busy')
+JOB_KINDS = ('job_fail', 'job_stop', 'job_hang', 'job_status', 'job_statuses')
 KINDS = REQUEST_KINDS + JOB_KINDS
 
 # Kinds that only make sense on one platform.
@@ -27,10 +27,13 @@ IMPLIED_PLATFORM = {
     'job_stop': 'dws',
     'job_hang': 'dws',
     'job_status': 'dws',
+    'cluster_busy': 'dws',
+    'job_statuses': 'dws',
 }
 
 # Kinds that answer instead of the emulator; the request's effect is never applied.
-SHORT_CIRCUIT_KINDS = ('http_error', 'feishu_code', 'rate_limit', 'dws_conflict', 'malformed', 'drop', 'oversized', 'echo')
+SHORT_CIRCUIT_KINDS = ('http_error', 'feishu_code', 'rate_limit', 'dws_conflict', 'malformed', 'drop', 'oversized', 'echo',
+                       'cluster_busy')
 
 # Feishu data-source ops that carry a tenant token (token_expired only matches these).
 FEISHU_TOKEN_OPS = ('feishu.create', 'feishu.get', 'feishu.list', 'feishu.patch', 'feishu.delete')
@@ -43,6 +46,9 @@ NGINX_REASONS = {504: 'Gateway Time-out'}
 
 ENDLESS_TOKEN_PREFIX = 'sbx-endless-'
 MAX_OVERSIZED_BYTES = 256 * 1024 * 1024
+# job_statuses: the statuses that end a job (reference 11.2); only the last of a sequence may be one.
+FINAL_JOB_STATUSES = ('SUCCESS', 'FAIL', 'STOP')
+MAX_JOB_STATUSES = 100
 
 
 def gateway_page(status):
@@ -81,8 +87,11 @@ KIND_PARAMS = {
     'job_stop': {},
     'job_hang': {},
     'job_status': {'status': None, 'hold': None},
+    'cluster_busy': {'msg': None},
+    # step None: job_duration / (number of statuses - 1), so the whole sequence takes job_duration
+    'job_statuses': {'statuses': None, 'step': None, 'failed_code': 'DWS.5555', 'failed_detail': None},
 }
-REQUIRED_PARAMS = {'feishu_code': ('code',), 'job_status': ('status',)}
+REQUIRED_PARAMS = {'feishu_code': ('code',), 'job_status': ('status',), 'job_statuses': ('statuses',)}
 
 
 def _integer(low, high):
@@ -101,6 +110,16 @@ def _one_of(*choices):
 
 STRING = (lambda value: isinstance(value, str)), 'a string'
 
+
+def _status_sequence(value):
+    return (isinstance(value, list) and 1 <= len(value) <= MAX_JOB_STATUSES
+            and all(isinstance(item, str) and item for item in value)
+            and not any(item in FINAL_JOB_STATUSES for item in value[:-1]))
+
+
+STATUS_SEQUENCE = _status_sequence, ('a list of 1 to %d non-empty status strings, only the last of which may be %s'
+                                     % (MAX_JOB_STATUSES, ', '.join(FINAL_JOB_STATUSES)))
+
 # param -> (accepts(value), what it must be); PARAM_TYPES_BY_KIND overrides it for one kind.
 PARAM_TYPES = {
     'status': _integer(400, 599), 'code': _integer(0, 2 ** 31), 'reset': _integer(0, 2 ** 31),
@@ -108,6 +127,7 @@ PARAM_TYPES = {
     'error_code': STRING, 'msg': STRING, 'body': STRING, 'content_type': STRING, 'failed_code': STRING,
     'failed_detail': STRING,
     'delay': _seconds(120), 'act_after': _seconds(120), 'hold': _seconds(86400),
+    'statuses': STATUS_SEQUENCE, 'step': _seconds(86400),
     'size': _integer(1, MAX_OVERSIZED_BYTES), 'pad': _integer(0, 100000), 'format': _one_of('json', 'html'),
 }
 PARAM_TYPES_BY_KIND = {
@@ -191,8 +211,8 @@ def build_fault(fault_id, spec):
     if not is_strict_int(count) or count < 1:
         raise FaultSpecError('count must be a positive integer')
     platform = spec.get('platform')
-    if platform not in (None, 'dws', 'feishu'):
-        raise FaultSpecError('platform must be "dws" or "feishu"')
+    if platform not in (None, 'dws', 'feishu', 'iam'):
+        raise FaultSpecError('platform must be "dws", "feishu" or "iam"')
     implied = IMPLIED_PLATFORM.get(kind)
     if platform and implied and platform != implied:
         raise FaultSpecError('%s only applies to %s' % (kind, implied))

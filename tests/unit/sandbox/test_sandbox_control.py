@@ -171,7 +171,8 @@ def test_cli_options_and_config_seed():
     args = ('--status-format', 'code', '--token-lifetime', '600', '--job-duration', '0.25')
     with run_sandbox(args, config=config) as client:
         creds = client.credentials()
-        assert client.settings() == {'job_duration': 0.25, 'token_lifetime': 600, 'max_page_size': 50, 'status_format': 'code'}
+        assert client.settings() == {'job_duration': 0.25, 'token_lifetime': 600, 'max_page_size': 50, 'status_format': 'code',
+                                     'iam_projects': {}}
         assert DwsApi(client.base_url, creds).list().json['data_sources'][0]['configure_status'] == '200'
         feishu = FeishuApi(client.base_url, creds)
         assert feishu.fetch_token().json['expire'] == 600
