@@ -17,7 +17,7 @@ description:
   - Creates, reconfigures and deletes an external data source of a GaussDB(DWS) cluster, idempotently.
   - An OBS data source connects a database of the cluster to OBS through an IAM agency; an MRS data source
     connects the cluster to an MRS (Hadoop) cluster.
-  - The data source is found by O(id), or else by O(name) (in the given O(type), or in both types).
+  - The data source is found by O(id), or else by O(name) (in the given O(type), or in every type).
   - Only the agency of an OBS data source can be changed in place. A difference in any other field fails,
     naming each field with its current and desired value, unless O(recreate=true).
   - Every write starts an asynchronous DWS job; by default the module waits for it.
@@ -51,9 +51,11 @@ options:
   type:
     description:
       - Type of the data source. Required to create.
-      - When not given, the data source is looked up among both types (two list calls).
+      - When not given, the data source is looked up among every type (one list call per type).
+      - V(LAKE_FORMATION) data sources are listed by the API, but their create fields are not documented. The module
+        can find and delete one (O(state=absent)); creating one fails before any request.
     type: str
-    choices: [OBS, MRS]
+    choices: [OBS, MRS, LAKE_FORMATION]
   agency:
     description:
       - O(type=OBS) only. Name of the IAM agency that lets the cluster access OBS, 3 to 20 letters, digits or
@@ -247,8 +249,10 @@ ext_data_source:
     connect_info: gaussdb
     user_name: DWSAccessOBS
     version: ""
-    configure_status: ACTIVE
-    status: AVAILABLE
+    configure_status: "200"
+    configure_status_name: ACTIVE
+    status: "200"
+    status_name: AVAILABLE
     data_source_id: ""
     created: "2024-01-01T00:00:00"
     updated: "2024-01-01T00:05:00"
@@ -283,6 +287,20 @@ ext_data_source:
       description:
         - Running status, as the API sends it (a name such as V(AVAILABLE) or a code such as V(200)).
       type: str
+    configure_status_name:
+      description:
+        - C(configure_status) in words, whichever way the API sent it; for example V(ACTIVE) for C(200).
+        - One of V(CREATING), V(ACTIVE), V(FAILED), V(DELETED), V(DELETING), V(UPDATING), V(PENDING_REBOOT); an unknown
+          code is shown as it came.
+      type: str
+      sample: ACTIVE
+    status_name:
+      description:
+        - C(status) in words, whichever way the API sent it; for example V(AVAILABLE) for C(200).
+        - One of V(CREATING), V(AVAILABLE), V(FAILED), V(DELETE_FAILED), V(CREATE_FAILED), V(DELETING), V(DELETED),
+          V(FROZEN), V(POLICE_FROZEN), V(STOPPED), V(STOPPING), V(STARTING); an unknown code is shown as it came.
+      type: str
+      sample: AVAILABLE
     description:
       description: Description.
       type: str

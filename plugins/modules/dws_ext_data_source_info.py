@@ -14,7 +14,7 @@ version_added: 0.1.0
 author:
   - dsops maintainers (@dsops)
 description:
-  - Lists the OBS and MRS external data sources of a GaussDB(DWS) cluster, optionally only those of one type,
+  - Lists the external data sources (OBS, MRS, LAKE_FORMATION) of a GaussDB(DWS) cluster, optionally only those of one type,
     name or ID.
   - Makes no change.
 options:
@@ -25,9 +25,10 @@ options:
     required: true
   type:
     description:
-      - Only list data sources of this type (one list call). When not given, both types are listed.
+      - Only list data sources of this type (one list call). When not given, every type is listed (V(OBS), V(MRS)
+        and V(LAKE_FORMATION), one list call each).
     type: str
-    choices: [OBS, MRS]
+    choices: [OBS, MRS, LAKE_FORMATION]
   name:
     description:
       - Only return the data source with this name.
@@ -80,6 +81,8 @@ ext_data_sources:
   description:
     - The matching data sources, as the list API reports them (API field names). Empty when none match.
     - For OBS, C(user_name) is the agency; for MRS, C(data_source_id) is the MRS cluster ID.
+    - C(configure_status) and C(status) are kept as the API sends them (codes such as C(200), or names);
+      C(configure_status_name) and C(status_name) say them in words (for example V(ACTIVE), V(AVAILABLE)).
   returned: always
   type: list
   elements: dict
@@ -90,8 +93,10 @@ ext_data_sources:
       connect_info: gaussdb
       user_name: DWSAccessOBS
       version: ""
-      configure_status: ACTIVE
-      status: AVAILABLE
+      configure_status: "200"
+      configure_status_name: ACTIVE
+      status: "200"
+      status_name: AVAILABLE
       data_source_id: ""
       created: "2024-01-01T00:00:00"
       updated: "2024-01-01T00:05:00"
@@ -110,7 +115,7 @@ def argument_spec():
     spec = connection_argument_spec()
     spec.update(
         cluster_id=dict(type='str', required=True),
-        type=dict(type='str', choices=['OBS', 'MRS']),
+        type=dict(type='str', choices=['OBS', 'MRS', 'LAKE_FORMATION']),
         name=dict(type='str'),
         id=dict(type='str'),
     )

@@ -13,7 +13,7 @@ module: dws_ext_data_sources
 short_description: Manage a whole set of external data sources of a GaussDB(DWS) cluster in one task
 version_added: 0.1.0
 description:
-  - Reconciles a declared list of the external data sources (OBS and MRS) of one Huawei Cloud GaussDB(DWS)
+  - Reconciles a declared list of the external data sources (OBS, MRS, LAKE_FORMATION) of one Huawei Cloud GaussDB(DWS)
     cluster in one task, in the way of Ansible's network resource modules. O(config) lists the data sources and
     O(state) says how the list applies to what exists in the cluster O(cluster_id).
   - Each item of O(config) takes the options of M(dsops.cloud.dws_ext_data_source) that describe a data source,
@@ -22,11 +22,11 @@ description:
     O(config[].type) when it gives one.
   - V(merged), the default, creates each item that does not exist and reconfigures each one whose OBS agency
     differs. An option left out of an item is not compared. Data sources that no item names are left alone.
-  - V(overridden) does what V(merged) does, then deletes every OBS and MRS data source of the cluster that no item
+  - V(overridden) does what V(merged) does, then deletes every data source of the cluster (of any type) that no item
     matches. An empty O(config) is refused, and nothing is written, unless O(allow_delete_all=true).
   - V(deleted) deletes the data sources the items name. An item whose data source does not exist is already absent
     and is reported as C(unchanged). An empty O(config) is refused; it never means "delete every data source".
-  - V(gathered) only reads. It returns every OBS and MRS data source of the cluster in RV(gathered), in the
+  - V(gathered) only reads. It returns every data source of the cluster (of any type) in RV(gathered), in the
     O(config) format (option names such as C(agency) and C(mrs_cluster_id), never API-only fields such as
     C(configure_status), and never a password). O(config) must be left out. Passing RV(gathered) back as O(config)
     with V(merged) or V(overridden) reports no change and makes no write, MRS data sources included although
@@ -97,9 +97,11 @@ options:
       type:
         description:
           - Type of the data source. Needed to create one.
-          - When an item leaves it out, the item is matched among both types, and both are listed.
+          - When an item leaves it out, the item is matched among every type, and every type is listed.
+          - V(LAKE_FORMATION) data sources are listed, gathered and deleted, but never created (their create fields
+            are not documented); an item that would create one is a problem.
         type: str
-        choices: [OBS, MRS]
+        choices: [OBS, MRS, LAKE_FORMATION]
       agency:
         description:
           - O(config[].type=OBS) only. Name of the IAM agency that lets the cluster read OBS, 3 to 20 letters,
@@ -285,7 +287,7 @@ EXAMPLES = r'''
   diff: true
   register: preview
 
-- name: Make the list the whole set; every other OBS and MRS data source of the cluster is deleted, last
+- name: Make the list the whole set; every other data source of the cluster is deleted, last
   dsops.cloud.dws_ext_data_sources:
     cluster_id: 11111111-2222-3333-4444-555555555555
     state: overridden
@@ -446,8 +448,10 @@ ext_data_sources:
       connect_info: sales
       user_name: DWSAccessOBS2
       version: ""
-      configure_status: ACTIVE
-      status: AVAILABLE
+      configure_status: "200"
+      configure_status_name: ACTIVE
+      status: "200"
+      status_name: AVAILABLE
       data_source_id: ""
       created: "2024-01-01T00:00:00"
       updated: "2024-01-01T00:05:00"
@@ -465,7 +469,7 @@ ext_data_sources:
       type: str
       sample: obs_sales
     type:
-      description: V(OBS) or V(MRS).
+      description: V(OBS), V(MRS) or V(LAKE_FORMATION).
       type: str
       sample: OBS
     user_name:
@@ -483,10 +487,18 @@ ext_data_sources:
     configure_status:
       description: Configuration status, as the API sends it (a name such as V(ACTIVE) or a code such as V(200)).
       type: str
+      sample: "200"
+    configure_status_name:
+      description: C(configure_status) in words, whichever way the API sent it, for example V(ACTIVE) for C(200).
+      type: str
       sample: ACTIVE
+    status_name:
+      description: C(status) in words, whichever way the API sent it, for example V(AVAILABLE) for C(200).
+      type: str
+      sample: AVAILABLE
 gathered:
   description:
-    - Every OBS and MRS data source of the cluster in the O(config) format, ready to be passed back as O(config).
+    - Every data source of the cluster in the O(config) format, ready to be passed back as O(config).
     - Empty options are left out, and so is the MRS password, which DWS never returns.
   returned: when O(state=gathered)
   type: list

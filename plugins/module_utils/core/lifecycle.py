@@ -41,9 +41,9 @@ class Resource:
     """Platform-specific half of the lifecycle.
 
     Planning side (pure; works without a client): ``fields_for``, ``check_target``,
-    ``desired``, ``is_busy``, ``must_recreate``, ``managed_view``, ``predict``.
-    Reading and writing side (needs the client): ``read``, ``settle``, ``create``,
-    ``update``, ``delete``, ``recreate``; writes return an Outcome.
+    ``desired``, ``is_busy``, ``must_recreate``, ``managed_view``, ``diff_view``, ``predict``.
+    Reading and writing side (needs the client): ``read``, ``settle``, ``check_plan``,
+    ``create``, ``update``, ``delete``, ``recreate``; writes return an Outcome.
     """
 
     #: key under which the resulting object is returned
@@ -78,10 +78,21 @@ class Resource:
         """True when ``current`` must be re-created whatever the comparison says (a write-only value)."""
         return False
 
+    def check_plan(self, current, decided):
+        """Raise a DsopsError when ``decided`` must not go ahead; may read, never writes.
+
+        Called by ``ensure`` once the plan is final, before ``apply`` and before ``predict``,
+        so check mode refuses what the real run would (a delete of an object still in use).
+        """
+
     def managed_view(self, obj):
         """The API object reduced to the managed fields (API names, comparable values)."""
         return dict((f.name, f.read(obj)) for f in self.fields_for(obj)
                     if f.name in obj or f.absent_means is not None)
+
+    def diff_view(self, view):
+        """A managed view (``plan.before``/``plan.after``) as the diff shows it: option names, nested."""
+        return view
 
     def predict(self, current, plan):
         """The object as it would look after ``plan`` (check mode)."""
@@ -181,13 +192,14 @@ def predict(resource, decided, current):
 
 
 def ensure(resource, state, check_mode=False, want_diff=False, allow_recreate=False):
-    """Read, plan (after waiting out a running job), apply or predict; return the module result."""
+    """Read, plan (after waiting out a running job), check the plan, apply or predict; return the module result."""
     current = resource.read()
     decided = plan(resource, current, state, allow_recreate)
     if decided.action == BUSY:
         current = resource.settle(current)
         decided = plan(resource, current, state, allow_recreate)
     try:
+        resource.check_plan(current, decided)
         outcome = predict(resource, decided, current) if check_mode else apply(resource, decided, current)
     except DsopsError as error:
         error.warnings = decided.warnings + error.warnings  # what the plan warned of still holds
@@ -202,7 +214,7 @@ def result_of(resource, decided, outcome, want_diff):
     if want_diff:
         diff = decided.diff() if changed else {'before': decided.before, 'after': decided.before}
         # diffs echo API values just as results do, so they pass through the same sanitiser
-        result['diff'] = dict((side, resource.sanitize(value)) for side, value in diff.items())
+        result['diff'] = dict((side, resource.sanitize(resource.diff_view(value))) for side, value in diff.items())
     if outcome.job:
         result['job'] = outcome.job
     warnings = decided.warnings + outcome.warnings

@@ -89,7 +89,8 @@ class Member:
         self.params = params
         self.name = name if name is not None else (params or {}).get('name')
         self.resource = None
-        self.current = None
+        self.listed = None   # the object as the listing showed it
+        self.current = None  # the same once any running job on it has ended (None: that job removed it)
         self.plan = None
         self.outcome = None
         self.action = None
@@ -124,9 +125,11 @@ class SetFailure(DsopsError):
 
 
 def _written(error, wrote):
-    if error.written is not None:
-        return error.written
-    return {'items': wrote} if wrote else None
+    """What the run wrote before it stopped: the earlier items, and what the failed write itself may have done."""
+    written = dict(error.written or {})
+    if wrote:
+        written['items'] = wrote
+    return written or (None if error.written is None else written)
 
 
 class ProblemsFound(InputError):
@@ -199,7 +202,7 @@ def _plan_members(catalog, members, listing, state):
     claimed, problems = {}, []
     for member in members:
         try:
-            member.current = catalog.select(listing, member.params)
+            member.listed = member.current = catalog.select(listing, member.params)
             _claim(catalog, claimed, member)
             member.plan = _plan(catalog, member, target)
         except DsopsError as error:
@@ -236,7 +239,7 @@ def _unmatched_members(catalog, members, listing):
             continue
         member = Member(None, {}, name=obj.get('name'))
         member.resource = catalog.resource_for(obj)
-        member.current = obj
+        member.listed = member.current = obj
         member.plan = _plan(catalog, member, 'absent')
         extras.append(member)
     return extras
@@ -308,7 +311,7 @@ def _result(catalog, members, listing, check_mode, want_diff):
     objects = _objects_after(catalog, members, listing)
     if not check_mode:
         objects = catalog.after_writes(objects, changed)
-    before = [catalog.config_of(obj) for obj in listing]
+    before = [catalog.config_of(obj) for obj in _listing_settled(catalog, members, listing)]
     after = [catalog.config_of(obj) for obj in objects]
     result = {
         'changed': changed,
@@ -325,15 +328,24 @@ def _result(catalog, members, listing, check_mode, want_diff):
     return result
 
 
+def _listing_settled(catalog, members, listing):
+    """The listing as planned against: a member's object as it was once its running job had ended."""
+    return _replaced(catalog, members, listing, lambda member: member.current)
+
+
 def _objects_after(catalog, members, listing):
     """The listing with each member's outcome in place of what was listed: deleted ones out, new ones last."""
-    by_key = dict((catalog.key(m.current), m) for m in members if m.current is not None)
+    objects = _replaced(catalog, members, listing, lambda member: member.outcome.obj)
+    objects.extend(m.outcome.obj for m in members if m.listed is None and m.outcome.obj)
+    return objects
+
+
+def _replaced(catalog, members, listing, replacement):
+    by_key = dict((catalog.key(m.listed), m) for m in members if m.listed is not None)
     objects = []
     for obj in listing:
         member = by_key.get(catalog.key(obj))
-        if member is None:
-            objects.append(obj)
-        elif member.outcome.obj:
-            objects.append(member.outcome.obj)
-    objects.extend(m.outcome.obj for m in members if m.current is None and m.outcome.obj)
+        found = obj if member is None else replacement(member)
+        if found:
+            objects.append(found)
     return objects

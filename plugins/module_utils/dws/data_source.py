@@ -25,8 +25,12 @@ from ansible_collections.dsops.cloud.plugins.module_utils.dws.connection import 
 
 __metaclass__ = type
 
-OBS, MRS = 'OBS', 'MRS'
-TYPES = (OBS, MRS)
+OBS, MRS, LAKE_FORMATION = 'OBS', 'MRS', 'LAKE_FORMATION'
+# Every type the API lists; a lookup without a type searches them all (reference 11.5).
+TYPES = (OBS, MRS, LAKE_FORMATION)
+# The types this collection can create: LAKE_FORMATION's create fields are UNCONFIRMED, so it is read
+# and deleted, never created.
+CREATABLE_TYPES = (OBS, MRS)
 
 # Documented rules of CreateDataSource [DOC]; checked before any request.
 # \Z, not $: '$' also matches before a final line break, which would let 'name\n' through
@@ -37,6 +41,7 @@ DESCRIPTION_FORBIDDEN = "!<>'=&"
 
 OBS_ONLY_OPTIONS = ('agency', 'connect_info')
 MRS_ONLY_OPTIONS = ('mrs_cluster_id', 'user_name', 'user_password')
+OPTIONS_OF_TYPE = {OBS: OBS_ONLY_OPTIONS, MRS: MRS_ONLY_OPTIONS, LAKE_FORMATION: ()}
 
 # The fields the module manages, per type, in the names the list call reports: 'user_name' is the
 # OBS agency (the one field changeable in place) or the MRS user; 'data_source_id' is the MRS
@@ -51,6 +56,8 @@ FIELDS_BY_TYPE = {
           Field('description', create_only=True, absent_means=''),
           # write-only: sent on create, never compared, never shown
           Field('user_pwd', compared=False)),
+    LAKE_FORMATION: (Field('name', create_only=True, absent_means=''), Field('type', create_only=True, absent_means=''),
+                     Field('description', create_only=True, absent_means='')),
 }
 # Never returned, whatever the API or a prediction holds.
 SECRET_FIELDS = ('user_pwd', 'password', 'user_password')
@@ -70,7 +77,7 @@ def resource_argument_spec():
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         name=dict(type='str'),
         id=dict(type='str'),
-        type=dict(type='str', choices=['OBS', 'MRS']),
+        type=dict(type='str', choices=list(TYPES)),
         agency=dict(type='str'),
         connect_info=dict(type='str', aliases=['database']),
         mrs_cluster_id=dict(type='str'),
@@ -114,12 +121,11 @@ def validate_description(value):
 
 
 def validate_type_options(params, ds_type):
-    """Options of the other type are refused, so a typo never silently does nothing."""
-    other = MRS_ONLY_OPTIONS if ds_type == OBS else OBS_ONLY_OPTIONS
-    given = [name for name in other if params.get(name) is not None]
-    if given:
-        raise InputError('%s only apply to %s data sources, but this one is %s.'
-                         % (', '.join(given), MRS if ds_type == OBS else OBS, ds_type))
+    """Options of another type are refused, so a typo never silently does nothing."""
+    for other, options in sorted(OPTIONS_OF_TYPE.items()):
+        given = [name for name in options if other != ds_type and params.get(name) is not None]
+        if given:
+            raise InputError('%s only apply to %s data sources, but this one is %s.' % (', '.join(given), other, ds_type))
 
 
 def validate_common(params):
@@ -263,7 +269,7 @@ class DwsExtDataSourceResource(Resource):
         ds_id, name = self.params.get('id'), self.params.get('name')
         if current is None and ds_id and state == 'present':
             raise InputError('No %s data source with id %s in cluster %s; to create one, give name (and type) '
-                             'without id.' % (self.params.get('type') or 'OBS or MRS', ds_id, self.cluster_id))
+                             'without id.' % (self.params.get('type') or 'any', ds_id, self.cluster_id))
         # Deleting is irreversible: refuse when id and name point at different data sources.
         # (With state=present a differing name is a create-only conflict, reported by the plan.)
         if current is not None and state == 'absent' and ds_id and name is not None and current.get('name') != name:
@@ -287,7 +293,7 @@ class DwsExtDataSourceResource(Resource):
     def desired(self, current):
         params, ds_type = self.params, self.type_of(current)
         if ds_type is None:
-            raise InputError('type is required to create data source %r: no OBS or MRS data source with that '
+            raise InputError('type is required to create data source %r: no data source of any type with that '
                              'name exists in cluster %s.' % (params.get('name'), self.cluster_id))
         validate_type_options(params, ds_type)
         if current is not None and creation_failed(current):
@@ -299,7 +305,7 @@ class DwsExtDataSourceResource(Resource):
         warnings = []
         if ds_type == OBS:
             wanted.update(user_name=params.get('agency'), connect_info=params.get('connect_info'))
-        else:
+        elif ds_type == MRS:
             wanted.update(user_name=params.get('user_name'), data_source_id=params.get('mrs_cluster_id'),
                           user_pwd=params.get('user_password'))
             if current is not None and params.get('user_password') and not self.must_recreate(current):
@@ -342,6 +348,10 @@ class DwsExtDataSourceResource(Resource):
 
     def check_create(self, payload):
         """Fields the API needs to create, reported in option names, before anything is written."""
+        if payload.get('type') not in CREATABLE_TYPES:
+            raise InputError('%s data source %r cannot be created by this collection: the API lists this type, but '
+                             'its create fields are not documented. Create it in the console; the modules can read '
+                             'and delete it. Nothing was sent.' % (payload.get('type'), payload.get('name')))
         required = [('name', 'name'), ('type', 'type')]
         if payload.get('type') == OBS:
             required += [('user_name', 'agency'), ('connect_info', 'connect_info')]

@@ -11,7 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 from ansible_collections.dsops.cloud.plugins.module_utils.core.resource_set import DELETED, MERGED, Catalog
 from ansible_collections.dsops.cloud.plugins.module_utils.dws.data_source import (
-    MRS, OBS, TYPES, DataSourceFinder, DwsExtDataSourceResource, resource_argument_spec, sanitize_data_source,
+    LAKE_FORMATION, MRS, OBS, TYPES, DataSourceFinder, DwsExtDataSourceResource, resource_argument_spec, sanitize_data_source,
     select)
 
 __metaclass__ = type
@@ -24,6 +24,7 @@ CONFIG_FIELDS = {
           ('description', 'description')),
     MRS: (('name', 'name'), ('type', 'type'), ('data_source_id', 'mrs_cluster_id'), ('user_name', 'user_name'),
           ('description', 'description')),
+    LAKE_FORMATION: (('name', 'name'), ('type', 'type'), ('description', 'description')),
 }
 
 

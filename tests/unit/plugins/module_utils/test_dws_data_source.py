@@ -131,7 +131,7 @@ def test_creating_without_type_is_refused_after_looking_in_both_types():
     fake = FakeDws()
     with pytest.raises(InputError, match='type is required'):
         run(fake, obs_params(type=None))
-    assert [e['query'] for e in fake.log] == ['type=OBS', 'type=MRS']
+    assert [e['query'] for e in fake.log] == ['type=OBS', 'type=MRS', 'type=LAKE_FORMATION']
 
 
 # ----- idempotency and updates -----------------------------------------------------------------------------
@@ -205,7 +205,7 @@ def test_found_by_name_without_type_lists_both_and_uses_the_found_type():
     fake = FakeDws([mrs_source()])
     result = run(fake, params(name='mrs_src1', user_name='mrs_user'))
     assert result['changed'] is False
-    assert [e['query'] for e in fake.log] == ['type=OBS', 'type=MRS']
+    assert [e['query'] for e in fake.log] == ['type=OBS', 'type=MRS', 'type=LAKE_FORMATION']
 
 
 def test_options_of_the_other_type_are_refused_once_the_type_is_known():
@@ -570,7 +570,7 @@ def test_info_lists_both_types_without_type():
     result = info(fake)
     assert result['changed'] is False
     assert sorted(s['name'] for s in result['ext_data_sources']) == ['mrs_src1', 'obs_src1']
-    assert [e['query'] for e in fake.log] == ['type=OBS', 'type=MRS']
+    assert [e['query'] for e in fake.log] == ['type=OBS', 'type=MRS', 'type=LAKE_FORMATION']
 
 
 def test_info_with_type_and_name_is_one_request():
@@ -857,3 +857,35 @@ def test_returned_sources_name_their_status_codes_and_keep_the_api_fields(config
     assert (clean['configure_status'], clean['status']) == (configure_status, status)
     assert (clean['configure_status_name'], clean['status_name']) == names
     assert 'user_pwd' not in clean
+
+
+# ----- LAKE_FORMATION: listed, found and deleted, never created (reference 11.5) --------------------------------
+
+def lake_source(**kw):
+    item = {'id': '88888888-7777-8888-9999-000000000000', 'name': 'lake_src1', 'type': 'LAKE_FORMATION',
+            'description': 'catalog'}
+    item.update(kw)
+    return item
+
+
+def test_a_lake_formation_source_is_found_without_type_and_deleted():
+    fake = FakeDws([lake_source()])
+    result = run(fake, params(name='lake_src1', state='absent'))
+    assert result['changed'] is True and fake.sources == {}
+    assert [w['method'] for w in fake.writes()] == ['DELETE']
+
+
+def test_creating_a_lake_formation_source_is_refused_before_any_write():
+    fake = FakeDws()
+    with pytest.raises(InputError, match='LAKE_FORMATION data source .lake_src1. cannot be created.*not documented'):
+        run(fake, params(name='lake_src1', type='LAKE_FORMATION'))
+    assert fake.writes() == []
+
+
+def test_an_existing_lake_formation_source_is_left_as_it_is_and_refuses_other_types_options():
+    fake = FakeDws([lake_source()])
+    result = run(fake, params(name='lake_src1', type='LAKE_FORMATION', description='catalog'))
+    assert result['changed'] is False and fake.writes() == []
+    with pytest.raises(InputError, match='agency, connect_info only apply to OBS data sources, but this one is '
+                                         'LAKE_FORMATION'):
+        run(fake, params(name='lake_src1', agency='abcde', connect_info='db'))

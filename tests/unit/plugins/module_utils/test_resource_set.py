@@ -217,9 +217,9 @@ def test_dws_merged_lists_only_the_types_given_and_writes_one_after_another():
 
 def test_dws_types_needed():
     assert types_needed([{'type': 'OBS'}], 'merged') == ['OBS']
-    assert types_needed([{'type': 'OBS'}, {'name': 'x'}], 'merged') == ['OBS', 'MRS']
-    assert types_needed([{'type': 'MRS'}], 'overridden') == ['OBS', 'MRS']
-    assert types_needed([], 'gathered') == ['OBS', 'MRS']
+    assert types_needed([{'type': 'OBS'}, {'name': 'x'}], 'merged') == ['OBS', 'MRS', 'LAKE_FORMATION']
+    assert types_needed([{'type': 'MRS'}], 'overridden') == ['OBS', 'MRS', 'LAKE_FORMATION']
+    assert types_needed([], 'gathered') == ['OBS', 'MRS', 'LAKE_FORMATION']
 
 
 def test_dws_gathered_has_no_password_and_round_trips():

@@ -51,7 +51,7 @@ def test_lists_both_types(fake, capsys):
     result = run_module({'cluster_id': CLUSTER}, capsys)
     assert result['_rc'] == 0 and result['changed'] is False
     assert sorted(s['name'] for s in result['ext_data_sources']) == ['mrs_src1', 'obs_src1']
-    assert [e['query'] for e in fake.log] == ['type=OBS', 'type=MRS']
+    assert [e['query'] for e in fake.log] == ['type=OBS', 'type=MRS', 'type=LAKE_FORMATION']
     assert fake.log[0]['url'].startswith('https://dws.cn-north-4.myhuaweicloud.com/')
 
 
