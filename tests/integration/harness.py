@@ -278,7 +278,8 @@ def sandbox_snapshot(client):
             for item in cluster['data_sources']:
                 fields = dict((key, item.get(key)) for key in DWS_SEED_KEYS if item.get(key) not in (None, ''))
                 dws.append(dict(fields, project_id=project_id, cluster_id=cluster_id))
-    return {'feishu': state['feishu']['data_sources'], 'dws': dws, 'settings': state.get('settings') or {}}
+    return {'feishu': state['feishu']['data_sources'], 'feishu_schemas': state['feishu'].get('schemas') or [],
+            'dws': dws, 'settings': state.get('settings') or {}}
 
 
 DWS_SEED_KEYS = ('id', 'name', 'type', 'user_name', 'connect_info', 'data_source_id', 'description')
@@ -288,6 +289,8 @@ def apply_snapshot(client, snapshot):
     """Seed a (reset) sandbox with a snapshot; DWS data sources come back ACTIVE."""
     if snapshot.get('settings'):
         client.settings(**snapshot['settings'])
+    if snapshot.get('feishu_schemas'):
+        client.seed_feishu_schemas(snapshot['feishu_schemas'])
     if snapshot.get('feishu'):
         client.seed_feishu(snapshot['feishu'])
     clusters = {}

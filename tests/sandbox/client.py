@@ -65,7 +65,7 @@ class SandboxClient:
         return self._call('GET', 'requests', query=query or None)
 
     def writes(self, platform=None):
-        """Log entries that are data-source writes (create/update/delete/patch)."""
+        """Log entries that are writes: data-source and schema create/update/patch/delete (not a validate_only create)."""
         return [entry for entry in self.requests(platform) if entry['write']]
 
     def clear_log(self):
@@ -84,10 +84,13 @@ class SandboxClient:
         return self._call('DELETE', 'faults')
 
     def settings(self, **values):
-        """Change settings (job_duration, token_lifetime, max_page_size, status_format, iam_projects); returns them all.
+        """Change settings (job_duration, token_lifetime, max_page_size, status_format, iam_projects,
+        schema_delete_when_bound); returns them all.
 
         iam_projects={'cn-north-4': ['id1', 'id2']} sets the projects IAM lists for each region named ([] for none);
         it replaces the previous map, and regions it does not name answer from the config.
+        schema_delete_when_bound='refuse' makes DELETE of a Feishu schema that a data source names answer 1270002
+        ('allow', the default, deletes it).
         """
         if not values:
             return self._call('GET', 'settings')
@@ -96,6 +99,10 @@ class SandboxClient:
     def seed_feishu(self, data_sources):
         """Add Feishu data sources directly; returns them as the API renders them (with ids)."""
         return self._call('POST', 'seed', {'feishu': list(data_sources)})['feishu']
+
+    def seed_feishu_schemas(self, schemas):
+        """Add Feishu Search schemas directly (validated as a create is); returns them as the API renders them."""
+        return self._call('POST', 'seed', {'feishu_schemas': list(schemas)})['feishu_schemas']
 
     def seed_dws(self, project_id, cluster_id, data_sources):
         """Add DWS ext data sources directly, already ACTIVE; returns them rendered."""

@@ -1,4 +1,4 @@
-"""Emulation of Feishu/Lark tenant_access_token issuance and Search v2 data sources."""
+"""Emulation of Feishu/Lark tenant_access_token issuance, Search v2 data sources and Search v2 schemas."""
 
 import base64
 import copy
@@ -12,6 +12,8 @@ TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal'
 COLLECTION_PATH = '/open-apis/search/v2/data_sources'
 ITEM_PATH_RE = re.compile(r'^/open-apis/search/v2/data_sources/(?P<ds_id>[^/]+)$')
 DECIMAL_ID_RE = re.compile(r'^[0-9]{1,20}$')
+SCHEMA_COLLECTION_PATH = '/open-apis/search/v2/schemas'
+SCHEMA_ITEM_PATH_RE = re.compile(r'^/open-apis/search/v2/schemas/(?P<schema_id>[^/]+)$')
 
 # Writable fields of the DataSource object and the type each must have.
 FIELD_TYPES = {
@@ -44,6 +46,18 @@ ERRORS = {
     1271003: (400, 'no change'),
     1272001: (401, 'no permission on this data source'),
     1272002: (500, 'auth failed'),
+    1273004: (400, 'schema not found'),
+    # Schema validation (the create page's error table; English wording is the sandbox's).
+    1274001: (400, 'field name is reserved'),
+    1274002: (400, 'duplicate field name'),
+    1274003: (400, 'reserved field declared without a type'),
+    1274004: (400, 'a field cannot be both searchable and sortable'),
+    1274005: (400, 'field type does not allow this search or sort setting'),
+    1274006: (400, 'tag field without type_definitions.tag'),
+    1274007: (400, 'schema limit exceeded'),
+    1274008: (400, 'field invalid for its type'),
+    1274009: (400, 'field search behaviour conflict'),
+    1274010: (400, 'field name has illegal characters or length'),
     99991400: (429, 'request trigger frequency limit'),
     99991661: (400, 'Missing access token for authorization. Please make a request with token attached.'),
     99991663: (400, 'Invalid access token for authorization. Please make a request with token attached.'),
@@ -117,8 +131,241 @@ def validate_fields(body, allowed):
         raise invalid('name must not be empty')
 
 
+# ----- Search v2 schemas ---------------------------------------------------------------------------------------------
+# shared/reference/feishu-search-schema-api.md; what it leaves open is the sandbox's choice (README, Sandbox choices).
+
+SCHEMA_ID_RE = re.compile(r'^[A-Za-z][A-Za-z0-9_-]*$')
+SCHEMA_ID_MAX_LENGTH = 40
+# Property names: letters, digits and "_", not starting with a digit, 1 to 20 characters (1274010); the character set
+# is the sandbox's choice (the reference says only "illegal characters or length").
+PROPERTY_NAME_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
+PROPERTY_NAME_MAX_LENGTH = 20
+RESERVED_PROPERTY_NAMES = ('_title', '_create_time', '_update_time', '_item_id')
+PROPERTY_TYPES = ('text', 'int', 'tag', 'timestamp', 'double', 'tinytext')
+SEARCHABLE_TYPES = ('text', 'tinytext')
+SORTABLE_TYPES = ('int', 'double', 'timestamp')
+TAG_COLORS = ('red', 'green', 'blue', 'grey', 'yellow')
+DISPLAY_FIELDS = ('summary', 'footer', 'icon_url', 'tag1', 'tag2', 'tag3')
+TAG_DISPLAY_FIELDS = ('tag1', 'tag2', 'tag3')
+CARD_KEYS = ('search_common_card',)
+SORT_ORDERS = ('asc', 'desc')
+MAX_SORT_PRIORITY = 4
+# The sandbox's limit (1274007): the reference names the code ("number of fields etc.") but no number.
+MAX_SCHEMA_PROPERTIES = 50
+SEARCH_OPTION_KEYS = ('enable_semantic_match', 'enable_exact_match', 'enable_prefix_match', 'enable_number_suffix_match',
+                      'enable_camel_match')
+PROPERTY_FIELDS = ('name', 'type', 'is_searchable', 'is_sortable', 'is_returnable', 'is_filterable', 'sort_options',
+                   'search_options', 'filter_options', 'type_definitions', 'answer_option', 'desc')
+SCHEMA_FIELDS = ('schema_id', 'properties', 'display')
+PATCH_SCHEMA_FIELDS = ('display', 'properties')
+PATCH_PROPERTY_FIELDS = ('name', 'desc', 'answer_option')
+TEMPLATE_REFERENCE_RE = re.compile(r'\$\{([^{}]*)\}')
+SCHEMA_DELETE_WHEN_BOUND = ('allow', 'refuse')
+
+
+def _path(where, key):
+    return '%s.%s' % (where, key) if where else key
+
+
+def _is(what, test):
+    """A checker: check(value, where) raises 1270002 unless test(value)."""
+    def check(value, where):
+        if not test(value):
+            raise invalid('%s must be %s' % (where, what))
+    return check
+
+
+def _choice(*choices):
+    return _is('one of: %s' % ', '.join(choices), lambda value: isinstance(value, str) and value in choices)
+
+
+def _int_between(low, high):
+    return _is('an integer between %d and %d' % (low, high), lambda value: is_strict_int(value) and low <= value <= high)
+
+
+def _object(spec, required=()):
+    """A checker for an object whose keys are spec's (key -> checker), with no nulls and the required keys present."""
+    def check(value, where):
+        if not isinstance(value, dict):
+            raise invalid('%s must be an object' % (where or 'the request body'))
+        unknown = sorted(set(value) - set(spec))
+        if unknown:
+            raise invalid('%sfield(s) not allowed here: %s' % ('%s: ' % where if where else '', ', '.join(unknown)))
+        for key in required:
+            if key not in value:
+                raise invalid('%s is required' % _path(where, key))
+        for key, item in value.items():
+            if item is None:
+                raise invalid('%s must not be null' % _path(where, key))
+            spec[key](item, _path(where, key))
+    return check
+
+
+def _list_of(check_item):
+    def check(value, where):
+        if not isinstance(value, list):
+            raise invalid('%s must be a list' % where)
+        for index, item in enumerate(value):
+            check_item(item, '%s[%d]' % (where, index))
+    return check
+
+
+STRING = _is('a string', lambda value: isinstance(value, str))
+NON_EMPTY_STRING = _is('a non-empty string', lambda value: isinstance(value, str) and bool(value.strip()))
+BOOLEAN = _is('a boolean', lambda value: isinstance(value, bool))
+I18N_TEXT = _object({key: STRING for key in I18N_KEYS})
+ANSWER_OPTION = _object({'is_searchable': BOOLEAN, 'is_returnable': BOOLEAN})
+PROPERTY_CHECK = _object({
+    'name': STRING, 'type': _choice(*PROPERTY_TYPES),
+    'is_searchable': BOOLEAN, 'is_sortable': BOOLEAN, 'is_returnable': BOOLEAN, 'is_filterable': BOOLEAN,
+    'sort_options': _object({'priority': _int_between(0, MAX_SORT_PRIORITY), 'order': _choice(*SORT_ORDERS)},
+                            required=('priority', 'order')),
+    'search_options': _object({key: BOOLEAN for key in SEARCH_OPTION_KEYS}),
+    # The value sets of these strings are unconfirmed: any string passes.
+    'filter_options': _object({
+        'display_name': STRING, 'i18n_display_name': I18N_TEXT, 'option_mode': STRING, 'associated_smart_filter': STRING,
+        'filter_type': STRING, 'enable_client_filter': BOOLEAN, 'reference_datasource_id': STRING,
+        'predefine_enum_values': _list_of(_object({'name': NON_EMPTY_STRING, 'text': STRING}, required=('name', 'text'))),
+    }),
+    'type_definitions': _object({
+        'tag': _list_of(_object({'name': NON_EMPTY_STRING, 'color': _choice(*TAG_COLORS), 'text': STRING},
+                                required=('name', 'color', 'text'))),
+        'user_ids': _object({'id_type': NON_EMPTY_STRING}, required=('id_type',)),
+    }),
+    'answer_option': ANSWER_OPTION,
+    'desc': STRING,
+}, required=('name',))
+DISPLAY_CHECK = _object({
+    'card_key': _choice(*CARD_KEYS),
+    'fields_mapping': _list_of(_object({'display_field': _choice(*DISPLAY_FIELDS), 'data_field': NON_EMPTY_STRING},
+                                       required=('display_field', 'data_field'))),
+}, required=('card_key',))
+SCHEMA_CHECK = _object({'schema_id': STRING, 'properties': _list_of(PROPERTY_CHECK), 'display': DISPLAY_CHECK},
+                       required=('schema_id', 'properties'))
+PATCH_SCHEMA_CHECK = _object({
+    'display': DISPLAY_CHECK,
+    'properties': _list_of(_object({'name': STRING, 'desc': STRING, 'answer_option': ANSWER_OPTION}, required=('name',))),
+})
+
+
+def _label(index, prop):
+    return "properties[%d] ('%s')" % (index, prop['name'])
+
+
+def check_schema_id(schema_id):
+    """1270002 unless schema_id follows the documented pattern and length."""
+    if not SCHEMA_ID_RE.match(schema_id) or len(schema_id) > SCHEMA_ID_MAX_LENGTH:
+        raise invalid('schema_id %r must match ^[a-zA-Z][a-zA-Z0-9-_]*$ and have at most %d characters'
+                      % (schema_id, SCHEMA_ID_MAX_LENGTH))
+
+
+def _check_property_names(properties):
+    """Names (1274010, 1274001), types of reserved names (1274003), duplicates (1274002), the count (1274007)."""
+    seen = set()
+    for index, prop in enumerate(properties):
+        name, label = prop['name'], _label(index, prop)
+        if not PROPERTY_NAME_RE.match(name) or len(name) > PROPERTY_NAME_MAX_LENGTH:
+            raise FeishuError(1274010, '%s: a name has 1 to %d letters, digits or "_" and does not start with a digit'
+                              % (label, PROPERTY_NAME_MAX_LENGTH))
+        if name.startswith('_') and name not in RESERVED_PROPERTY_NAMES:
+            raise FeishuError(1274001, '%s: names starting with "_" are reserved; only %s may be declared'
+                              % (label, ', '.join(RESERVED_PROPERTY_NAMES)))
+        if 'type' not in prop:
+            if name in RESERVED_PROPERTY_NAMES:
+                raise FeishuError(1274003, '%s: a reserved field needs a type' % label)
+            raise invalid('%s.type is required' % label)
+        if name in seen:
+            raise FeishuError(1274002, '%s: the name is declared twice' % label)
+        seen.add(name)
+    if len(properties) > MAX_SCHEMA_PROPERTIES:
+        raise FeishuError(1274007, 'a schema has at most %d properties (the sandbox\'s limit), not %d'
+                          % (MAX_SCHEMA_PROPERTIES, len(properties)))
+
+
+def _check_property_rules(index, prop):
+    """Searchable/sortable rules (1274004, 1274005, 1274009), tag definitions (1274006), required options (1270002)."""
+    label, kind = _label(index, prop), prop['type']
+    searchable, sortable = prop.get('is_searchable', False), prop.get('is_sortable', False)
+    if searchable and sortable:
+        raise FeishuError(1274004, label)
+    if searchable and kind not in SEARCHABLE_TYPES:
+        raise FeishuError(1274005, '%s: a %s field cannot be searchable (only %s)' % (label, kind, ', '.join(SEARCHABLE_TYPES)))
+    if sortable and kind not in SORTABLE_TYPES:
+        raise FeishuError(1274005, '%s: a %s field cannot be sortable (only %s)' % (label, kind, ', '.join(SORTABLE_TYPES)))
+    if searchable and not prop.get('is_returnable', False):
+        raise FeishuError(1274009, '%s: a searchable field must be returnable' % label)
+    if kind == 'tag' and not prop.get('type_definitions', {}).get('tag'):
+        raise FeishuError(1274006, '%s: a tag field needs a non-empty type_definitions.tag' % label)
+    if sortable and 'sort_options' not in prop:
+        raise invalid('%s: sort_options is required when is_sortable is true' % label)
+    if searchable and 'search_options' not in prop:
+        raise invalid('%s: search_options is required when is_searchable is true' % label)
+    tag_names = [tag['name'] for tag in prop.get('type_definitions', {}).get('tag', [])]
+    if len(tag_names) != len(set(tag_names)):
+        raise invalid('%s: type_definitions.tag names a tag twice' % label)
+
+
+def check_display(display, properties):
+    """The card mapping against the properties: each data_field template ${name} must name a property (1270002; the
+    reserved names need not be declared), returnable (1274008); tag1..tag3 map only tag fields (1274008)."""
+    by_name = {prop['name']: prop for prop in properties}
+    mapped = set()
+    for index, mapping in enumerate(display.get('fields_mapping', [])):
+        where = 'display.fields_mapping[%d]' % index
+        slot, template = mapping['display_field'], mapping['data_field']
+        if slot in mapped:
+            raise invalid('%s: display_field %s is mapped twice' % (where, slot))
+        mapped.add(slot)
+        names = TEMPLATE_REFERENCE_RE.findall(template)
+        if slot in TAG_DISPLAY_FIELDS and not names:
+            raise FeishuError(1274008, '%s: %s maps only tag fields, as ${name}, not %r' % (where, slot, template))
+        for name in names:
+            prop = by_name.get(name)
+            if prop is None and name not in RESERVED_PROPERTY_NAMES:
+                raise invalid('%s: data_field %r names ${%s}, which is not a property' % (where, template, name))
+            if slot in TAG_DISPLAY_FIELDS and (prop is None or prop['type'] != 'tag'):
+                raise FeishuError(1274008, '%s: %s maps only tag fields; %s is %s' % (
+                    where, slot, name, 'a %s field' % prop['type'] if prop else 'a built-in field'))
+            if prop is not None and not prop.get('is_returnable', False):
+                raise FeishuError(1274008, '%s: data_field %r uses %s, which is not returnable' % (where, template, name))
+
+
+def validate_schema(body):
+    """Check a Schema create body; return a stored copy, or raise the first problem as a FeishuError.
+
+    Order: shapes and types of every key (1270002), schema_id, names (1274010, 1274001, 1274003, 1274002), the count
+    (1274007), each property's rules in order, then the display.
+    """
+    SCHEMA_CHECK(body, '')
+    check_schema_id(body['schema_id'])
+    properties = body['properties']
+    if not properties:
+        raise invalid('properties must not be empty')
+    _check_property_names(properties)
+    for index, prop in enumerate(properties):
+        _check_property_rules(index, prop)
+    if 'display' in body:
+        check_display(body['display'], properties)
+    return copy.deepcopy(body)
+
+
+def render_schema(schema):
+    """The schema as the API answers it: keys in the SDK's order, and only those the caller set (as for data sources)."""
+    rendered = {'schema_id': schema['schema_id'],
+                'properties': [{key: copy.deepcopy(prop[key]) for key in PROPERTY_FIELDS if key in prop}
+                               for prop in schema['properties']]}
+    if 'display' in schema:
+        rendered['display'] = copy.deepcopy(schema['display'])
+    return rendered
+
+
+def is_validate_only(query):
+    """True when a schema create is a dry run (?validate_only=true)."""
+    return query.get('validate_only', [''])[0] == 'true'
+
+
 class FeishuEmulator:
-    """State and handlers for /open-apis/... (token and search/v2/data_sources)."""
+    """State and handlers for /open-apis/... (token, search/v2/data_sources and search/v2/schemas)."""
 
     platform = 'feishu'
     # The bodies of the oversized and echo faults (sandbox_faults builds them).
@@ -143,6 +390,8 @@ class FeishuEmulator:
         self.next_seq = 1
         # Page tokens embed this salt so tokens from another run (or forged ones) are rejected.
         self.page_salt = secrets.token_hex(4)
+        self.schemas = {}         # schema_id -> stored Schema; insertion order is creation order
+        self.seed_schemas(feishu.get('schemas', []))
         self.seed(feishu.get('data_sources', []), now)
 
     def seed(self, items, now):
@@ -157,6 +406,23 @@ class FeishuEmulator:
             record.update(times)
             created.append(self.render(record))
         return created
+
+    def seed_schemas(self, items):
+        """Insert schemas directly, validated as a create is; all or nothing, ValueError on bad input."""
+        if not isinstance(items, list):
+            raise ValueError('Feishu schemas must be seeded as a list')
+        prepared = []
+        for index, item in enumerate(items):
+            try:
+                prepared.append(validate_schema(item))
+            except FeishuError as error:
+                raise ValueError('seeded schema %d: %s (%d)' % (index, error.msg, error.code)) from error
+        ids = [schema['schema_id'] for schema in prepared]
+        if len(ids) != len(set(ids)) or any(schema_id in self.schemas for schema_id in ids):
+            raise ValueError('seeded schema ids must be new and distinct')
+        for schema in prepared:
+            self.schemas[schema['schema_id']] = schema
+        return [render_schema(schema) for schema in prepared]
 
     @staticmethod
     def _prepare_seed(item):
@@ -204,6 +470,7 @@ class FeishuEmulator:
     def snapshot(self, now):
         return {
             'data_sources': [self.render(record) for record in self.data_sources.values()],
+            'schemas': [render_schema(schema) for schema in self.schemas.values()],
             'tokens': [{'token': token, 'app_id': info['app_id'], 'expires_in': round(info['expires_at'] - now, 3)}
                        for token, info in self.tokens.items()],
         }
@@ -224,6 +491,13 @@ class FeishuEmulator:
         match = ITEM_PATH_RE.match(path)
         if match:
             ops = {'GET': 'feishu.get', 'PATCH': 'feishu.patch', 'DELETE': 'feishu.delete'}
+            return ops.get(method, 'feishu.unknown'), match.groupdict()
+        if path == SCHEMA_COLLECTION_PATH:
+            # There is no list call: only POST is routed.
+            return ('feishu.schema.create', {}) if method == 'POST' else ('feishu.unknown', {})
+        match = SCHEMA_ITEM_PATH_RE.match(path)
+        if match:
+            ops = {'GET': 'feishu.schema.get', 'PATCH': 'feishu.schema.patch', 'DELETE': 'feishu.schema.delete'}
             return ops.get(method, 'feishu.unknown'), match.groupdict()
         return 'feishu.unknown', {}
 
@@ -279,6 +553,8 @@ class FeishuEmulator:
         handler = {
             'feishu.token': self._token, 'feishu.create': self._create, 'feishu.get': self._get,
             'feishu.list': self._list, 'feishu.patch': self._patch, 'feishu.delete': self._delete,
+            'feishu.schema.create': self._schema_create, 'feishu.schema.get': self._schema_get,
+            'feishu.schema.patch': self._schema_patch, 'feishu.schema.delete': self._schema_delete,
         }[call.op]
         try:
             return handler(call)
@@ -359,6 +635,66 @@ class FeishuEmulator:
         record = self._record(call)
         del self.data_sources[record['id']]
         return self._ok({})
+
+    # ----- schema handlers -------------------------------------------------------------------------------------
+
+    def _schema(self, call):
+        schema_id = call.params['schema_id']
+        check_schema_id(schema_id)
+        schema = self.schemas.get(schema_id)
+        if schema is None:
+            raise FeishuError(1273004, 'no schema %s' % schema_id)
+        return schema
+
+    def _schema_create(self, call):
+        raw = call.request.query.get('validate_only', ['false'])[0]
+        if raw not in ('true', 'false'):
+            raise invalid('validate_only must be true or false')
+        body = self._json_object(call.request)
+        schema = validate_schema(body)
+        if schema['schema_id'] in self.schemas:
+            raise invalid('schema already exists: %s' % schema['schema_id'])
+        if raw == 'false':
+            self.schemas[schema['schema_id']] = schema
+        return self._ok({'schema': render_schema(schema)})
+
+    def _schema_get(self, call):
+        return self._ok({'schema': render_schema(self._schema(call))})
+
+    def _schema_patch(self, call):
+        """Only display (replaced whole) and, per property named, desc and answer_option (replaced whole)."""
+        schema = self._schema(call)
+        body = self._json_object(call.request)
+        PATCH_SCHEMA_CHECK(body, '')
+        if not body:
+            raise invalid('nothing to patch: give display and/or properties')
+        updated = copy.deepcopy(schema)
+        by_name = {prop['name']: prop for prop in updated['properties']}
+        patched = set()
+        for index, change in enumerate(body.get('properties', [])):
+            name = change['name']
+            if name not in by_name:
+                raise invalid('properties[%d]: the schema has no property %r' % (index, name))
+            if name in patched:
+                raise invalid('properties[%d]: property %r is patched twice' % (index, name))
+            patched.add(name)
+            by_name[name].update(copy.deepcopy({key: value for key, value in change.items() if key != 'name'}))
+        if 'display' in body:
+            updated['display'] = copy.deepcopy(body['display'])
+            check_display(updated['display'], updated['properties'])
+        self.schemas[schema['schema_id']] = updated
+        return self._ok({'schema': render_schema(updated)})
+
+    def _schema_delete(self, call):
+        schema = self._schema(call)
+        bound = [record for record in self.data_sources.values() if record.get('schema_id') == schema['schema_id']]
+        if bound and self.settings['schema_delete_when_bound'] == 'refuse':
+            names = ', '.join("%s ('%s')" % (record['id'], record.get('name', '')) for record in bound)
+            raise invalid('schema %s is bound to data source(s): %s' % (schema['schema_id'], names))
+        del self.schemas[schema['schema_id']]
+        return self._ok({})
+
+    # ----- data-source listing ----------------------------------------------------------------------------------
 
     def _list(self, call):
         query = call.request.query

@@ -13,19 +13,21 @@ import threading
 import time
 
 from dws_emulator import DwsEmulator, IamEmulator
-from feishu_emulator import FeishuEmulator
+from feishu_emulator import SCHEMA_DELETE_WHEN_BOUND, FeishuEmulator, is_validate_only
 from sandbox_faults import SHORT_CIRCUIT_KINDS, FaultRegistry, FaultSpecError, echo_response, oversized_response
 from sandbox_http import Response, json_response, text_response
 
 DEFAULT_CONFIG_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'default_config.json')
 CONTROL_PREFIX = '/_sandbox/'
 PLATFORM_PREFIXES = (('/v1.0/', 'dws'), ('/open-apis/', 'feishu'), ('/v3/', 'iam'))
-WRITE_OPS = ('dws.create', 'dws.update', 'dws.delete', 'feishu.create', 'feishu.patch', 'feishu.delete')
+WRITE_OPS = ('dws.create', 'dws.update', 'dws.delete', 'feishu.create', 'feishu.patch', 'feishu.delete',
+             'feishu.schema.create', 'feishu.schema.patch', 'feishu.schema.delete')
 REDACTED = '<redacted>'
 REDACTED_HEADERS = ('authorization', 'x-auth-token', 'x-security-token')
 REDACTED_BODY_KEYS = ('app_secret', 'user_pwd')
 MAX_LOG_ENTRIES = 10000
-DEFAULT_SETTINGS = {'job_duration': 1.0, 'token_lifetime': 7200, 'max_page_size': 50, 'status_format': 'name', 'iam_projects': {}}
+DEFAULT_SETTINGS = {'job_duration': 1.0, 'token_lifetime': 7200, 'max_page_size': 50, 'status_format': 'name', 'iam_projects': {},
+                    'schema_delete_when_bound': 'allow'}
 MAX_IAM_PROJECTS = 100
 
 
@@ -63,6 +65,7 @@ def validate_settings(values):
         'max_page_size': lambda value: isinstance(value, int) and not isinstance(value, bool) and value >= 1,
         'status_format': lambda value: value in ('name', 'code'),
         'iam_projects': _is_iam_projects,
+        'schema_delete_when_bound': lambda value: value in SCHEMA_DELETE_WHEN_BOUND,
     }
     for key, value in values.items():
         if not checks[key](value):
@@ -124,6 +127,13 @@ def secrets_in_response(response):
     if isinstance(parsed, dict) and parsed.get('tenant_access_token'):
         return {parsed['tenant_access_token']}
     return set()
+
+
+def is_write(call):
+    """Does this call change (or try to change) the state?  A schema create with ?validate_only=true is a dry run."""
+    if call.op not in WRITE_OPS:
+        return False
+    return not (call.op == 'feishu.schema.create' and is_validate_only(call.request.query))
 
 
 def platform_of(path):
@@ -346,7 +356,7 @@ class SandboxApp:
         self.log_seq += 1
         self.log.append({
             'seq': self.log_seq, 'time': call.now, 'platform': call.platform, 'op': call.op,
-            'write': call.op in WRITE_OPS, 'method': request.method, 'path': request.path, 'query': request.query,
+            'write': is_write(call), 'method': request.method, 'path': request.path, 'query': request.query,
             'headers': logged_headers(request), 'body': logged_body(request),
             'status': None if response.drop else response.status,
             'fault': fault.kind if fault is not None else None, 'auth_ok': bool(auth_ok),
@@ -413,10 +423,14 @@ class SandboxApp:
         return dict(self.settings)
 
     def _control_post_seed(self, request, body):
-        if not isinstance(body, dict) or not set(body) <= {'feishu', 'dws'}:
-            raise ValueError('seed body: {"feishu": [...], "dws": {"project_id", "cluster_id", "data_sources": [...]}}')
+        if not isinstance(body, dict) or not set(body) <= {'feishu', 'dws', 'feishu_schemas'}:
+            raise ValueError('seed body: {"feishu": [...], "feishu_schemas": [...], '
+                             '"dws": {"project_id", "cluster_id", "data_sources": [...]}}')
         now = self.clock()
         created = {}
+        if 'feishu_schemas' in body:
+            # first: a refused schema leaves nothing seeded
+            created['feishu_schemas'] = self.emulators['feishu'].seed_schemas(body['feishu_schemas'])
         if 'dws' in body:
             spec = body['dws']
             if not isinstance(spec, dict) or not isinstance(spec.get('data_sources'), list):

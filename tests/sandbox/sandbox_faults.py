@@ -35,8 +35,9 @@ IMPLIED_PLATFORM = {
 SHORT_CIRCUIT_KINDS = ('http_error', 'feishu_code', 'rate_limit', 'dws_conflict', 'malformed', 'drop', 'oversized', 'echo',
                        'cluster_busy')
 
-# Feishu data-source ops that carry a tenant token (token_expired only matches these).
-FEISHU_TOKEN_OPS = ('feishu.create', 'feishu.get', 'feishu.list', 'feishu.patch', 'feishu.delete')
+# Feishu ops that carry a tenant token (token_expired only matches these): data sources and schemas.
+FEISHU_TOKEN_OPS = ('feishu.create', 'feishu.get', 'feishu.list', 'feishu.patch', 'feishu.delete',
+                    'feishu.schema.create', 'feishu.schema.get', 'feishu.schema.patch', 'feishu.schema.delete')
 
 # Kinds that only match some ops, whatever the spec's filters say.
 KIND_OPS = {'token_expired': FEISHU_TOKEN_OPS, 'endless_pages': ('feishu.list',)}

@@ -84,7 +84,7 @@ def test_reset_restores_the_seed(sandbox, dws, feishu):
     sandbox.inject('drop')
     sandbox.reset()
     state = sandbox.state()
-    assert state['feishu'] == {'data_sources': [], 'tokens': []}
+    assert state['feishu'] == {'data_sources': [], 'schemas': [], 'tokens': []}
     assert all(not cluster['data_sources'] for cluster in state['dws']['projects'][dws.project_id].values())
     assert state['dws']['jobs'] == [] and state['settings']['status_format'] == 'name' and state['settings']['job_duration'] == 0
     assert sandbox.faults()['pending'] == [] and sandbox.requests() == []
@@ -172,7 +172,7 @@ def test_cli_options_and_config_seed():
     with run_sandbox(args, config=config) as client:
         creds = client.credentials()
         assert client.settings() == {'job_duration': 0.25, 'token_lifetime': 600, 'max_page_size': 50, 'status_format': 'code',
-                                     'iam_projects': {}}
+                                     'iam_projects': {}, 'schema_delete_when_bound': 'allow'}
         assert DwsApi(client.base_url, creds).list().json['data_sources'][0]['configure_status'] == '200'
         feishu = FeishuApi(client.base_url, creds)
         assert feishu.fetch_token().json['expire'] == 600
