@@ -39,8 +39,10 @@ description:
     and planned against the listings. An unknown O(config[].id), two items for one data source, a create that lacks
     a required option (such as the MRS password), and a create-only difference without O(config[].recreate) are
     all problems. Ansible's argument spec stops the task at the first type, choice or unknown option it meets (its
-    message names O(config) but not the item). Every other problem is collected, and the task fails reporting all
-    of them together in RV(problems), each naming its item by position and name, and writes nothing.
+    message names O(config) but not the item). Then the module's own option checks run on every item, with no
+    request made (a name, agency or description DWS would refuse); then the matching and planning. Each of these
+    two checks collects every problem it finds and fails the task reporting them together in RV(problems), each
+    naming its item by position and name, and nothing is written.
   - A data source in the middle of a job (C(CREATING), C(UPDATING) or C(DELETING), for example after a task with
     O(wait=false)) is waited for, up to O(wait_timeout) and with reads only, before it is planned. One being deleted
     already counts as absent for V(deleted).
@@ -517,12 +519,13 @@ gathered:
       user_name: mrs_reader
 diff:
   description:
-    - The whole set before and after, as RV(before) and RV(after). Without a change, C(after) is the same as C(before).
+    - The whole set before and after, each side a dictionary whose C(config) holds RV(before) or RV(after) (ansible-core
+      prints a diff of dictionaries, not of lists). Without a change, C(after) is the same as C(before).
   returned: in diff mode, when O(state) is not V(gathered) and the task succeeded
   type: dict
   sample:
-    before: [{"id": "66666666-7777-8888-9999-000000000000", "name": "obs_sales", "type": "OBS", "agency": "DWSAccessOBS"}]
-    after: [{"id": "66666666-7777-8888-9999-000000000000", "name": "obs_sales", "type": "OBS", "agency": "DWSAccessOBS2"}]
+    before: {"config": [{"id": "66666666-7777-8888-9999-000000000000", "name": "obs_sales", "type": "OBS", "agency": "DWSAccessOBS"}]}
+    after: {"config": [{"id": "66666666-7777-8888-9999-000000000000", "name": "obs_sales", "type": "OBS", "agency": "DWSAccessOBS2"}]}
 problems:
   description:
     - Every problem found in O(config), one line per problem, each starting with the item's position and name.

@@ -33,10 +33,12 @@ description:
   - The whole list is checked before the first write. First every item's options are checked (Ansible's argument
     spec, then the module's own checks, for example an id that is not a string of digits). Then every item is
     matched and planned against one listing. An unknown O(config[].id), two items for one data source, a name that
-    several data sources share, and a create-only option that differs are all problems. Ansible's argument spec stops the task at the
-    first type, choice or unknown option it meets (its message names O(config) but not the item). Every other
-    problem is collected, and the task fails reporting all of them together in RV(problems), each naming its item
-    by position and name, and writes nothing.
+    several data sources share, and a create-only option that differs are all problems. Ansible's argument spec
+    stops the task at the first type, choice or unknown option it meets (its message names O(config) but not the
+    item). Then the
+    module's own option checks run on every item, with no request made; then the matching and planning. Each of
+    these two checks collects every problem it finds and fails the task reporting them together in
+    RV(problems), each naming its item by position and name, and nothing is written.
   - The writes run one after another. Creates and updates come first, in the order of O(config), and the deletes of
     V(overridden) come last. The first write that fails (once its retries are spent) stops the run. The task fails
     naming that item; RV(results) tells item by item what happened; the items not attempted are C(skipped). A delete
@@ -458,12 +460,13 @@ gathered:
       connector_param: {"callback_endpoint": "https://search.example.com/feishu", "callback_user_id_type": "open_id"}
 diff:
   description:
-    - The whole set before and after, as RV(before) and RV(after). Without a change, C(after) is the same as C(before).
+    - The whole set before and after, each side a dictionary whose C(config) holds RV(before) or RV(after) (ansible-core
+      prints a diff of dictionaries, not of lists). Without a change, C(after) is the same as C(before).
   returned: in diff mode, when O(state) is not V(gathered) and the task succeeded
   type: dict
   sample:
-    before: [{"id": "7300000000000000000", "name": "Tickets", "online": false}]
-    after: [{"id": "7300000000000000000", "name": "Tickets", "online": true}]
+    before: {"config": [{"id": "7300000000000000000", "name": "Tickets", "online": false}]}
+    after: {"config": [{"id": "7300000000000000000", "name": "Tickets", "online": true}]}
 problems:
   description:
     - Every problem found in O(config), one line per problem, each starting with the item's position and name.

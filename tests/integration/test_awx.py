@@ -122,10 +122,11 @@ def test_a_blank_optional_field_means_unset_to_the_modules(monkeypatch):
 
 # ----- job templates through ansible-runner --------------------------------------------------------------------------
 
-def run_job_template(private_data_dir, playbook, credential_env, extravars, verbosity):
+def run_job_template(private_data_dir, playbook, credential_env, extravars, verbosity, cmdline=None):
     """One job, as AWX launches it: runner, injected environment, extra vars, localhost inventory."""
     os.makedirs(str(private_data_dir))
     return ansible_runner.run(
+        cmdline=cmdline,
         private_data_dir=str(private_data_dir),
         playbook=os.path.join(REPO, 'playbooks', playbook),
         inventory='localhost ansible_connection=local ansible_python_interpreter=%s' % sys.executable,
@@ -152,6 +153,13 @@ def leaks_in_artifacts(private_data_dir, secrets):
             text = json.dumps({'command': record['command'], 'cwd': record['cwd']})
         found += [(os.path.relpath(path, str(private_data_dir)), secret) for secret in secrets if secret in text]
     return found
+
+
+def artifacts(runner):
+    """What AWX shows as the job's artifacts (and passes down a workflow): the set_stats data of the run."""
+    stats = [event for event in runner.events if event['event'] == 'playbook_on_stats']
+    assert len(stats) == 1
+    return stats[0]['event_data'].get('artifact_data') or {}
 
 
 def changed_tasks(runner):
@@ -200,6 +208,10 @@ def test_dws_job_template_via_ansible_runner(sandbox, sandbox_env, tmp_path, cle
     check_job(first, tmp_path / 'job1', sandbox_env.secrets + sandbox.issued_secrets(), ak_sk['HW_SECRET_KEY'])
     assert [w['op'] for w in sandbox.writes('dws')] == ['dws.create', 'dws.create']
     assert all(entry['auth_ok'] for entry in sandbox.requests('dws'))
+    summary = artifacts(first)['dws_ext_data_sources_summary']
+    assert (summary['changed'], summary['counts'], summary['clusters']) == (True, {'created': 2}, [CLUSTER])
+    assert [(c['name'], c['action']) for c in summary['changes']] == [('awx_obs_events', 'created'),
+                                                                      ('awx_obs_logs', 'created')]
 
     # the second job authenticates with the IAM token: the blank AK/SK fields arrive as ''
     sandbox.clear_log()
@@ -208,6 +220,8 @@ def test_dws_job_template_via_ansible_runner(sandbox, sandbox_env, tmp_path, cle
     assert sandbox.writes('dws') == [] and [e['op'] for e in sandbox.requests('dws')] == ['dws.list']
     assert 'X-Auth-Token' in json.dumps(sandbox.requests('dws')[0]['headers'])
     assert changed_tasks(second) == [] and second.stats['changed'] == {}
+    assert artifacts(second) == {'dws_ext_data_sources_summary': {
+        'changed': False, 'check_mode': False, 'clusters': [CLUSTER], 'counts': {'unchanged': 2}, 'changes': []}}
 
 
 def test_feishu_job_template_via_ansible_runner(sandbox, sandbox_env, tmp_path, clean_environ):
@@ -223,6 +237,8 @@ def test_feishu_job_template_via_ansible_runner(sandbox, sandbox_env, tmp_path, 
     check_job(first, tmp_path / 'job1', sandbox_env.secrets + sandbox.issued_secrets(),
               credential_env['FEISHU_APP_SECRET'])
     assert [w['op'] for w in sandbox.writes('feishu')] == ['feishu.create', 'feishu.create']
+    summary = artifacts(first)['feishu_search_data_sources_summary']
+    assert (summary['changed'], summary['counts']) == (True, {'created': 2})
 
     sandbox.clear_log()
     second = run_job_template(tmp_path / 'job2', 'feishu_search_data_sources.yml', credential_env, extravars,
@@ -231,6 +247,22 @@ def test_feishu_job_template_via_ansible_runner(sandbox, sandbox_env, tmp_path, 
               credential_env['FEISHU_APP_SECRET'])
     assert [e['op'] for e in sandbox.requests('feishu')] == ['feishu.token', 'feishu.list']
     assert changed_tasks(second) == [] and second.stats['changed'] == {}
+    assert artifacts(second) == {'feishu_search_data_sources_summary': {
+        'changed': False, 'check_mode': False, 'counts': {'unchanged': 2}, 'changes': []}}
+
+    # job type "Check" with a change pending: a drift report in the artifacts, nothing written
+    sandbox.clear_log()
+    drift = dict(extravars, feishu_search_data_sources=[dict(extravars['feishu_search_data_sources'][0], online=False),
+                                                        extravars['feishu_search_data_sources'][1]])
+    third = run_job_template(tmp_path / 'job3', 'feishu_search_data_sources.yml', credential_env, drift, verbosity=1,
+                             cmdline='--check --diff')
+    check_job(third, tmp_path / 'job3', sandbox_env.secrets + sandbox.issued_secrets(),
+              credential_env['FEISHU_APP_SECRET'])
+    assert sandbox.writes('feishu') == []
+    summary = artifacts(third)['feishu_search_data_sources_summary']
+    assert (summary['check_mode'], summary['changed'], summary['counts']) == (True, True, {'updated': 1,
+                                                                                           'unchanged': 1})
+    assert [(c['name'], c['action']) for c in summary['changes']] == [('AWX tickets', 'updated')]
 
 
 # ----- the execution environment -------------------------------------------------------------------------------------

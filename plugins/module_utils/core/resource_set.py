@@ -6,11 +6,11 @@
 The list modules are this file plus a platform's ``Catalog``.  The run has three
 steps, and nothing is written before the third:
 
-1. every item is checked (its options, then its match against one listing: two items
-   for one object, an ambiguous name, an unknown id) and planned with the same
-   ``lifecycle.plan`` the single modules use; an object in the middle of a job is waited
-   for (reads only) and planned again.  Any problem fails the run, naming every item at
-   fault, before the first write;
+1. every item's options are checked, with no request made; then every item is matched
+   against one listing (two items for one object, an ambiguous name, an unknown id) and
+   planned with the same ``lifecycle.plan`` the single modules use; an object in the middle
+   of a job is waited for (reads only) and planned again.  Each of the two checks reports
+   every item at fault together, and fails the run before the first write;
 2. for ``overridden``, each listed object no item matches is planned for deletion;
 3. creates and updates run in list order, deletes last.  The first failure stops the
    writes, so a run never deletes after a create or update failed.
@@ -154,8 +154,9 @@ def reconcile_set(catalog, items, state, check_mode=False, want_diff=False, allo
         return {'changed': False, 'gathered': [catalog.config_of(obj) for obj in listing]}
     _refuse_empty(state, items, allow_delete_all, catalog.noun)
     members, problems = _checked_members(catalog, items, state)
-    listing = catalog.read([m.params for m in members if m.resource is not None], state)
-    problems += _plan_members(catalog, [m for m in members if m.resource is not None], listing, state)
+    if not problems:  # options that fail their own checks are refused before any request
+        listing = catalog.read([m.params for m in members], state)
+        problems = _plan_members(catalog, members, listing, state)
     if problems:
         raise ProblemsFound([text for dummy, text in sorted(problems)], len(items))
     if state == OVERRIDDEN:
@@ -321,7 +322,8 @@ def _result(catalog, members, listing, check_mode, want_diff):
         catalog.result_key: [catalog.sanitize(obj) for obj in objects],
     }
     if want_diff:
-        result['diff'] = {'before': before, 'after': after if changed else before}
+        # a dict on each side: ansible-core's diff printer renders dicts and text, not lists
+        result['diff'] = {'before': {'config': before}, 'after': {'config': after if changed else before}}
     warnings = [w for m in members for w in m.plan.warnings + m.outcome.warnings]
     if warnings:
         result['warnings'] = warnings

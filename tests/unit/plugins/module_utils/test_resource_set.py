@@ -124,18 +124,27 @@ def test_every_problem_is_reported_before_anything_is_written():
              {'name': 'Twin'},                                    # ambiguous
              {'id': '7399999999999999999'},                       # unknown id
              {'name': 'Wiki', 'schema_id': 'other'},              # create-only conflict
-             {'name': 'Fresh'}, {'name': 'Fresh'},                # one new name twice
-             {'online': True}]                                    # neither id nor name
+             {'name': 'Fresh'}, {'name': 'Fresh'}]                # one new name twice
     with pytest.raises(InputError) as failure:
         feishu_run(fake, given)
     assert fake.writes == []
     problems = failure.value.fail_kwargs()['problems']
-    assert len(problems) == 6 and failure.value.fail_kwargs()['msg'].startswith('6 problem(s) in config (8 item(s))')
+    assert failure.value.fail_kwargs()['msg'].startswith('5 problem(s) in config (7 item(s)); nothing was written')
     assert [p.split(':')[0] for p in problems] == [
         "config[1] ('Tickets')", "config[2] ('Twin')", "config[3] ('7399999999999999999')", "config[4] ('Wiki')",
-        "config[6] ('Fresh')", "config[7]"]
+        "config[6] ('Fresh')"]
     assert "config[0] ('Tickets') also manages 'Tickets'" in problems[0]
-    assert 'schema_id: current unset, desired' in problems[3] and 'give id or name' in problems[5]
+    assert 'schema_id: current unset, desired' in problems[3]
+
+
+def test_items_failing_their_own_checks_are_refused_before_any_request():
+    fake = feishu_fake()
+    with pytest.raises(InputError) as failure:
+        feishu_run(fake, [{'name': 'Tickets', 'online': True}, {'online': True}, {'id': '12ab'}])
+    assert fake.log == []
+    problems = failure.value.fail_kwargs()['problems']
+    assert [p.split(':')[0] for p in problems] == ['config[1]', "config[2] ('12ab')"]
+    assert 'give id or name' in problems[0] and 'string of digits' in problems[1]
 
 
 def test_deleted_deletes_by_id_or_name_and_a_missing_item_is_already_absent():
@@ -167,8 +176,8 @@ def test_check_mode_predicts_without_writing():
                         check_mode=True, want_diff=True)
     assert fake.writes == [] and result['changed'] is True
     assert actions(result) == [('Tickets', 'updated'), ('New', 'created'), ('Wiki', 'deleted'), ('Old', 'deleted')]
-    assert [item['name'] for item in result['diff']['after']] == ['Tickets', 'New']
-    assert result['diff']['after'][0]['online'] is True and result['diff']['before'] == result['before']
+    assert [item['name'] for item in result['diff']['after']['config']] == ['Tickets', 'New']
+    assert result['diff']['after']['config'][0]['online'] is True and result['diff']['before']['config'] == result['before']
 
 
 def test_gathered_round_trips_with_no_write():
