@@ -135,6 +135,8 @@ def _mishandled(spec, value):
     if spec.get('type') == 'dict' and spec.get('options') and not _reads_as_dict(value):
         return 'must be a dictionary with the keys %s; got a value of type %s.' % (
             ', '.join(spec['options']), type(value).__name__)
+    if spec.get('type') == 'dict' and spec.get('options') and isinstance(value, dict):
+        return _mishandled_suboption(spec['options'], value)
     if spec.get('type') == 'int' and _unreasonable_number(value):
         return 'must be a whole number of a sensible size; got %s.' % _short(value)
     if spec.get('type') == 'list' and spec.get('elements') == 'dict' and spec.get('options'):
@@ -157,13 +159,19 @@ def _mishandled_list(options, value):
 def _mishandled_item(options, items):
     """The first item of a list of dicts holding a value ansible-core mishandles, named by its position."""
     for index, item in enumerate(items):
-        if not isinstance(item, dict):
-            continue
-        for name, spec in options.items():
-            for key in [name] + list(spec.get('aliases') or []):
-                problem = _mishandled(spec, item[key]) if key in item else None
-                if problem:
-                    return 'item %d: %s %s' % (index, name, problem)
+        problem = _mishandled_suboption(options, item)
+        if problem:
+            return 'item %d: %s' % (index, problem)
+    return None
+
+
+def _mishandled_suboption(options, value):
+    """'<suboption> <what is wrong>' for the first suboption of the dict ``value`` ansible-core mishandles."""
+    for name, spec in options.items():
+        for key in [name] + list(spec.get('aliases') or []):
+            problem = _mishandled(spec, value[key]) if key in value else None
+            if problem:
+                return '%s %s' % (name, problem)
     return None
 
 

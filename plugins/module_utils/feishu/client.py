@@ -1,21 +1,21 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the dsops.cloud collection
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Client for the Feishu / Lark Open Platform: token, Search v2 data source calls, errors.
+"""Client for the Feishu / Lark Open Platform: token, Search v2 data source and schema calls, errors.
 
 It knows HTTP, Feishu's authentication, endpoints and error codes, and nothing of
 Ansible: it takes plain values, a ``RetryPolicy`` and a callback that registers
 runtime secrets (the tenant access token) so the module can mask them in output.
 
-Facts follow ``feishu-search-data-source-api.md`` (the team's API reference); the
-places where that reference is unconfirmed are tolerant and say so.
+Facts follow ``feishu-search-data-source-api.md`` and ``feishu-search-schema-api.md`` (the
+team's API references); the places where they are unconfirmed are tolerant and say so.
 """
 
 from __future__ import absolute_import, division, print_function
 
 import json
 
-from ansible.module_utils.six.moves.urllib.parse import urlencode
+from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
 
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import ApiError
 
@@ -25,6 +25,7 @@ PLATFORM = 'Feishu'
 DEFAULT_BASE_URL = 'https://open.feishu.cn'
 TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal'
 DATA_SOURCES_PATH = '/open-apis/search/v2/data_sources'
+SCHEMAS_PATH = '/open-apis/search/v2/schemas'
 JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
 
 # The reference's safe maximum for the list call (no documented limit; a third-party
@@ -45,9 +46,15 @@ SERVER_FAULT_CODES = frozenset([1270001, 1270003])
 BAD_PARAMETER_CODE = 1270002
 NOT_FOUND_CODE = 1270004
 NO_CHANGE_CODE = 1271003
+# "schema not found" on get, patch and delete: HTTP 400, not 404 (reference, get page).
+SCHEMA_NOT_FOUND_CODE = 1273004
 SCOPE_MISSING_CODE = 99991672
 # Answers of the token endpoint to wrong or missing app credentials.
 APP_CREDENTIAL_CODES = frozenset([10003, 10014])
+
+# The reference gives both 1274004 and 1274005 for these rules without saying which is which.
+SEARCH_SORT_HINT = ('A property cannot be both searchable and sortable; only text and tinytext properties may be '
+                    'searchable, only int, double and timestamp ones sortable, and tag properties neither.')
 
 HINTS = {
     1270004: 'The data source does not exist; check the id.',
@@ -56,6 +63,21 @@ HINTS = {
     1272001: 'The app has no permission on this data source: it can manage only data sources it created or '
              'was granted access to.',
     1272002: 'Feishu could not authorise the call; check that the app is installed in this tenant.',
+    SCHEMA_NOT_FOUND_CODE: 'The schema does not exist; check schema_id.',
+    # The schema validation failures (1274001..1274010): the rules as the reference states them.
+    1274001: 'Property names starting with "_" are reserved: only _title, _create_time, _update_time and '
+             '_item_id may be declared.',
+    1274002: 'Two properties have the same name; give each property a name of its own.',
+    1274003: 'A reserved property (_title, _create_time, _update_time, _item_id) was declared without a type.',
+    1274004: SEARCH_SORT_HINT,
+    1274005: SEARCH_SORT_HINT,
+    1274006: 'A tag property needs type_definitions.tag, the list of its tag values (name, color, text).',
+    1274007: 'The schema exceeds a platform limit (for example the number of properties).',
+    1274008: 'A property name is not valid for its type.',
+    1274009: 'The search settings of a property conflict: a searchable property must also be returnable '
+             '(is_searchable and is_returnable both true).',
+    1274010: 'A name holds illegal characters or is too long: schema_id has at most 40 characters and matches '
+             '^[a-zA-Z][a-zA-Z0-9-_]*$; a property name has at most 20 characters.',
     RATE_LIMIT_CODE: 'Feishu rate-limited the app; raise the retries option or run fewer tasks in parallel.',
     99991661: 'The request carried no usable Authorization header; check tenant_access_token.',
     SCOPE_MISSING_CODE: 'Add the scope search:data_source to the app in the Feishu developer console and '
@@ -401,3 +423,67 @@ class FeishuClient:
         if not isinstance(obj, dict):
             raise FeishuApiError('the response carries no data.data_source', method=method, path=path)
         return normalise_data_source(obj)
+
+    # ----- Search v2 schemas -----------------------------------------------------------------------
+
+    @staticmethod
+    def _schema_path(schema_id):
+        # quoted: an id read from a data source (the info module) is not checked against the pattern
+        return '%s/%s' % (SCHEMAS_PATH, quote(str(schema_id), safe=''))
+
+    def get_schema(self, schema_id):
+        """The schema, or None when Feishu reports it missing (1273004)."""
+        path = self._schema_path(schema_id)
+        try:
+            data = self.call('GET', path)
+        except ApiError as error:
+            if error.code == SCHEMA_NOT_FOUND_CODE:
+                return None
+            raise
+        return self._schema_from(data, 'GET', path)
+
+    def create_schema(self, schema):
+        """POST a new schema and return it.
+
+        Not idempotent: repeated here only when the server cannot have acted; after a lost
+        answer the resource looks for the schema before anything else.
+        """
+        data = self.call('POST', SCHEMAS_PATH, body=schema, idempotent=False)
+        if not isinstance(data.get('schema'), dict):
+            # accepted, but the answer does not say what was created: as uncertain as a lost answer
+            raise FeishuApiError('the create was answered as a success without data.schema', method='POST',
+                                 path=SCHEMAS_PATH, transient=True, maybe_processed=True)
+        return data['schema']
+
+    def validate_schema(self, schema):
+        """POST the schema with validate_only=true: Feishu checks it and creates nothing.
+
+        A dry run changes nothing, so it is repeated after transient faults like a read.
+        What the answer holds beyond the code is not documented, so it is not used.
+        """
+        self.call('POST', SCHEMAS_PATH, query={'validate_only': 'true'}, body=schema, idempotent=True)
+        return True
+
+    def patch_schema(self, schema_id, body):
+        """PATCH ``display`` and the properties' ``desc``/``answer_option``; return the schema.
+
+        Sent once: after a lost answer the resource re-reads before it sends it again.
+        """
+        path = self._schema_path(schema_id)
+        data = self.call('PATCH', path, body=body, idempotent=False)
+        if isinstance(data.get('schema'), dict):
+            return data['schema']
+        # the reference documents data.schema; read back if it is missing
+        return self.get_schema(schema_id)
+
+    def delete_schema(self, schema_id):
+        """DELETE once; "not found" (1273004) is raised."""
+        self.call('DELETE', self._schema_path(schema_id), idempotent=False)
+        return True
+
+    @staticmethod
+    def _schema_from(data, method, path):
+        obj = data.get('schema')
+        if not isinstance(obj, dict):
+            raise FeishuApiError('the response carries no data.schema', method=method, path=path)
+        return obj

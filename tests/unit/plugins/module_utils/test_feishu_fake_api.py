@@ -8,7 +8,11 @@ request bytes to it and gets real status codes, headers and bodies back, so the
 client, the adapter and the shared reconcile core all run unmodified.  It follows
 the API reference (token at top level, ``data.data_source``, 1270004 for a missing
 id, 1271003 for a PATCH that changes nothing, nested objects replaced on PATCH,
-``has_more``/``page_token`` pagination with a maximum page size of 50).
+``has_more``/``page_token`` pagination with a maximum page size of 50), and the schema
+endpoints of ``feishu-search-schema-api.md`` (get, create with ``validate_only``, patch of
+``display`` and the properties' ``desc``/``answer_option`` only, delete; 1273004 with HTTP 400
+for a missing schema; some of the 1274xxx validation failures).  Schemas are answered with
+empty values left out, as the modules assume Feishu may do (UNCONFIRMED).
 
 The tests at the bottom check the fake itself against those facts.
 """
@@ -19,7 +23,7 @@ import copy
 import json
 import re
 
-from ansible.module_utils.six.moves.urllib.parse import parse_qs, urlparse
+from ansible.module_utils.six.moves.urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
 import requests
@@ -31,6 +35,11 @@ APP_SECRET = 'unit-test-app-secret-value'
 TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal'
 COLLECTION = '/open-apis/search/v2/data_sources'
 ITEM_RE = re.compile(r'^/open-apis/search/v2/data_sources/([^/]+)$')
+SCHEMAS = '/open-apis/search/v2/schemas'
+SCHEMA_RE = re.compile(r'^/open-apis/search/v2/schemas/([^/]+)$')
+SCHEMA_PATCHABLE = ('display', 'properties')
+SCHEMA_PROPERTY_PATCHABLE = ('name', 'desc', 'answer_option')
+RESERVED = ('_title', '_create_time', '_update_time', '_item_id')
 PATCHABLE = ('name', 'state', 'description', 'icon_url', 'i18n_name', 'i18n_description', 'connector_param',
              'enable_answer')
 MAX_PAGE_SIZE = 50
@@ -78,8 +87,9 @@ class Sent:
 class FakeFeishu:
     """Stateful fake ``requests.Session`` for the Feishu endpoints the modules use."""
 
-    def __init__(self, data_sources=None):
+    def __init__(self, data_sources=None, schemas=None):
         self.data_sources = {}
+        self.schemas = {}
         self.log = []
         self.faults = []
         self.tokens = set()
@@ -87,6 +97,8 @@ class FakeFeishu:
         self.id_counter = 7300000000000000000
         for item in data_sources or []:
             self.seed(item)
+        for schema in schemas or []:
+            self.seed_schema(schema)
 
     # ----- test controls -------------------------------------------------------------------
 
@@ -97,6 +109,10 @@ class FakeFeishu:
         obj.setdefault('id', self._new_id())
         self.data_sources[obj['id']] = obj
         return obj
+
+    def seed_schema(self, schema):
+        self.schemas[schema['schema_id']] = copy.deepcopy(schema)
+        return schema
 
     def fail(self, method, path_pattern, response=None, exception=None, count=1, apply=False, effect=None):
         """The next ``count`` matching requests get ``response`` (or raise ``exception``).
@@ -160,6 +176,8 @@ class FakeFeishu:
             return error(400, 99991661, 'missing access token')
         if auth[len('Bearer '):] not in self.tokens:
             return error(400, 99991663, 'Invalid access token for authorization.')
+        if sent.path == SCHEMAS or SCHEMA_RE.match(sent.path):
+            return self._schema_call(sent)
         if sent.path == COLLECTION:
             return self._list(sent) if sent.method == 'GET' else self._create(sent)
         match = ITEM_RE.match(sent.path)
@@ -214,6 +232,86 @@ class FakeFeishu:
             page = [dict((k, o[k]) for k in ('id', 'name', 'state') if k in o) for o in page]
         return ok({'items': copy.deepcopy(page), 'has_more': more, 'page_token': 'p%d' % (start + size) if more else ''})
 
+    # ----- schemas -----------------------------------------------------------------------------
+
+    def _schema_call(self, sent):
+        if sent.path == SCHEMAS:
+            return self._create_schema(sent) if sent.method == 'POST' else error(404, 404, 'not found')
+        schema = self.schemas.get(unquote(SCHEMA_RE.match(sent.path).group(1)))
+        if schema is None:
+            return error(400, 1273004, 'schema not exist')
+        if sent.method == 'GET':
+            return ok({'schema': omit_empty(schema)})
+        if sent.method == 'DELETE':
+            del self.schemas[schema['schema_id']]
+            return ok({})
+        return self._patch_schema(schema, sent)
+
+    def _create_schema(self, sent):
+        body = sent.body or {}
+        refusal = schema_refusal(body)
+        if refusal is not None:
+            return refusal
+        if body['schema_id'] in self.schemas:
+            # UNCONFIRMED: the code Feishu gives for a schema_id in use (the sandbox's choice), validate_only too
+            return error(400, 1270002, 'schema_id already exists')
+        if sent.query.get('validate_only') == 'true':
+            return ok({'schema': omit_empty(body)})
+        self.seed_schema(body)
+        return ok({'schema': omit_empty(body)})
+
+    def _patch_schema(self, schema, sent):
+        body = sent.body or {}
+        unknown = sorted(set(body) - set(SCHEMA_PATCHABLE))
+        unknown += sorted(set(key for prop in body.get('properties') or [] for key in prop)
+                          - set(SCHEMA_PROPERTY_PATCHABLE))
+        if unknown:
+            return error(400, 1270002, 'field(s) not allowed: %s' % ', '.join(unknown))
+        updated = copy.deepcopy(schema)
+        if 'display' in body:
+            updated['display'] = copy.deepcopy(body['display'])
+        by_name = dict((prop['name'], prop) for prop in updated['properties'])
+        for change in body.get('properties') or []:
+            if change.get('name') not in by_name:
+                return error(400, 1270002, 'property %s not found' % change.get('name'))
+            by_name[change['name']].update(copy.deepcopy(change))
+        self.schemas[schema['schema_id']] = updated
+        return ok({'schema': omit_empty(updated)})
+
+
+def schema_refusal(body):
+    """Some of the platform's validation failures, with the codes of the reference; None if none applies."""
+    if not re.match(r'^[a-zA-Z][a-zA-Z0-9-_]{0,39}\Z', body.get('schema_id') or ''):
+        return error(400, 1274010, 'schema_id is illegal')
+    properties = body.get('properties')
+    if not properties:
+        return error(400, 1270002, 'properties is required')
+    names = [prop.get('name') for prop in properties]
+    if len(set(names)) != len(names):
+        return error(400, 1274002, 'duplicate property name')
+    for prop in properties:
+        if prop['name'].startswith('_') and prop['name'] not in RESERVED:
+            return error(400, 1274001, 'property name %s is reserved' % prop['name'])
+        if prop.get('is_searchable') and prop.get('is_sortable'):
+            return error(400, 1274004, 'property %s: searchable and sortable' % prop['name'])
+        if prop.get('is_searchable') and prop.get('type') not in ('text', 'tinytext'):
+            return error(400, 1274005, 'property %s: type cannot be searchable' % prop['name'])
+        if prop.get('type') == 'tag' and not (prop.get('type_definitions') or {}).get('tag'):
+            return error(400, 1274006, 'property %s: tag type definition missing' % prop['name'])
+        if prop.get('is_searchable') and not prop.get('is_returnable'):
+            return error(400, 1274009, 'property %s: search behaviour conflict' % prop['name'])
+    return None
+
+
+def omit_empty(value):
+    """``value`` as a server that leaves out empty fields answers it (false, 0, '', [], {} and null)."""
+    if isinstance(value, dict):
+        kept = dict((key, omit_empty(item)) for key, item in value.items())
+        return dict((key, item) for key, item in kept.items() if item not in (None, False, 0, '', [], {}))
+    if isinstance(value, list):
+        return [omit_empty(item) for item in value]
+    return value
+
 
 def ok(data):
     return FakeResponse(200, {'code': 0, 'msg': 'success', 'data': data}, headers={'X-Tt-Logid': 'log-ok'})
@@ -266,3 +364,66 @@ def test_fake_reports_a_missing_id_as_1270004(method):
 
 def test_fake_rejects_page_sizes_above_50():
     assert _call(FakeFeishu(), 'GET', COLLECTION + '?page_size=51')['code'] == 1270002
+
+
+def test_fake_answers_1273004_with_http_400_for_a_missing_schema():
+    fake = FakeFeishu()
+    for method in ('GET', 'PATCH', 'DELETE'):
+        resp = fake.request(method, 'http://fake' + SCHEMAS + '/nope',
+                            headers={'Authorization': 'Bearer %s' % _token(fake)},
+                            data=b'{}' if method == 'PATCH' else None)
+        assert resp.status_code == 400 and json.loads(resp.content)['code'] == 1273004
+
+
+SCHEMA = {'schema_id': 'ticket_schema', 'properties': [
+    {'name': 'title', 'type': 'text', 'is_searchable': True, 'is_returnable': True,
+     'search_options': {'enable_exact_match': True, 'enable_prefix_match': False}},
+    {'name': 'created', 'type': 'timestamp', 'is_sortable': True, 'sort_options': {'priority': 0, 'order': 'desc'}}],
+    'display': {'card_key': 'search_common_card', 'fields_mapping': []}}
+
+
+def test_fake_creates_a_schema_and_answers_it_without_empty_values():
+    fake = FakeFeishu()
+    answer = _call(fake, 'POST', SCHEMAS, SCHEMA)
+    assert answer['code'] == 0 and fake.schemas['ticket_schema'] == SCHEMA
+    created = answer['data']['schema']
+    assert created['properties'][0]['search_options'] == {'enable_exact_match': True}
+    assert created['properties'][1]['sort_options'] == {'order': 'desc'}  # priority 0 left out
+    assert created['display'] == {'card_key': 'search_common_card'}
+    assert _call(fake, 'GET', SCHEMAS + '/ticket_schema')['data']['schema'] == created
+
+
+def test_fake_validate_only_checks_and_creates_nothing():
+    fake = FakeFeishu()
+    assert _call(fake, 'POST', SCHEMAS + '?validate_only=true', SCHEMA)['code'] == 0
+    assert fake.schemas == {}
+    bad = copy.deepcopy(SCHEMA)
+    bad['properties'][0]['is_sortable'] = True
+    assert _call(fake, 'POST', SCHEMAS + '?validate_only=true', bad)['code'] == 1274004
+    fake.seed_schema(SCHEMA)
+    assert _call(fake, 'POST', SCHEMAS + '?validate_only=true', SCHEMA)['code'] == 1270002  # the id is in use
+
+
+@pytest.mark.parametrize('change, code', [
+    ({'schema_id': '1abc'}, 1274010),
+    ({'properties': [{'name': '_secret', 'type': 'text'}]}, 1274001),
+    ({'properties': [{'name': 'a', 'type': 'text'}, {'name': 'a', 'type': 'int'}]}, 1274002),
+    ({'properties': [{'name': 'n', 'type': 'int', 'is_searchable': True, 'is_returnable': True}]}, 1274005),
+    ({'properties': [{'name': 'p', 'type': 'tag'}]}, 1274006),
+    ({'properties': [{'name': 't', 'type': 'text', 'is_searchable': True}]}, 1274009),
+])
+def test_fake_refuses_schemas_that_break_the_rules(change, code):
+    body = dict(copy.deepcopy(SCHEMA), **change)
+    assert _call(FakeFeishu(), 'POST', SCHEMAS, body)['code'] == code
+
+
+def test_fake_patches_only_display_desc_and_answer_option():
+    fake = FakeFeishu(schemas=[SCHEMA])
+    assert _call(fake, 'PATCH', SCHEMAS + '/ticket_schema',
+                 {'properties': [{'name': 'title', 'type': 'int'}]})['code'] == 1270002
+    answer = _call(fake, 'PATCH', SCHEMAS + '/ticket_schema',
+                   {'properties': [{'name': 'title', 'desc': 'Title'}], 'display': {'card_key': 'search_common_card'}})
+    assert answer['code'] == 0
+    assert fake.schemas['ticket_schema']['properties'][0]['desc'] == 'Title'
+    assert fake.schemas['ticket_schema']['display'] == {'card_key': 'search_common_card'}
+    assert _call(fake, 'DELETE', SCHEMAS + '/ticket_schema')['code'] == 0 and fake.schemas == {}

@@ -25,7 +25,7 @@ RANKS = {
     'core': {'errors': 0, 'transport': 1, 'reconcile': 1, 'retry': 2, 'waiter': 3, 'lifecycle': 4,
              'module_edge': 5, 'resource_set': 5},
     'dws': {'signer': 0, 'client': 1, 'connection': 2, 'data_source': 3, 'data_source_set': 4},
-    'feishu': {'client': 1, 'connection': 2, 'data_source': 3, 'data_source_set': 4},
+    'feishu': {'client': 1, 'connection': 2, 'data_source': 3, 'schema': 3, 'data_source_set': 4},
 }
 
 

@@ -39,7 +39,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.dsops.cloud.plugins.module_utils.core import transport
 from ansible_collections.dsops.cloud.plugins.modules import (
     dws_ext_data_source, dws_ext_data_source_info, dws_ext_data_sources, feishu_search_data_source,
-    feishu_search_data_source_info, feishu_search_data_sources)
+    feishu_search_data_source_info, feishu_search_data_sources, feishu_search_schema, feishu_search_schema_info)
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.dws_fake_api import (
     AK, CLUSTER, MRS_CLUSTER, PROJECT, SK, FakeDws)
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.test_feishu_fake_api import (
@@ -188,7 +188,20 @@ DWS_INFO_OPTIONS = {'name': DWS_COMMON['name'], 'id': DWS_COMMON['id'], 'type': 
 DWS_REQUIRED = {'cluster_id': st.sampled_from([CLUSTER, CLUSTER.upper()])}
 
 MODES = ('valid', 'valid', 'one hostile', 'one hostile', 'hostile')
+
 LIST_STATES = st.sampled_from(['merged', 'merged', 'overridden', 'deleted', 'gathered'])
+
+
+def list_item_of(valid):
+    """``valid`` items, some with one hostile value (or an unknown key) mixed in."""
+    def spoiled(item, key, value):
+        item = dict(item)
+        item[key] = value
+        return item
+
+    return st.one_of(valid, valid, st.builds(spoiled, valid, st.sampled_from(['name', 'type', 'sort_options',
+                                                                              'type_definitions', 'colour']),
+                                             hostile_value))
 
 
 def list_item(options):
@@ -214,6 +227,51 @@ DWS_ITEM_OPTIONS = dict((k, v) for k, v in DWS_OPTIONS.items()
                         if k not in ('state', 'wait', 'wait_timeout', 'update_password'))
 DWS_LIST_OPTIONS = dict(list_options(DWS_ITEM_OPTIONS), wait=DWS_COMMON['wait'],
                         wait_timeout=DWS_COMMON['wait_timeout'])
+
+SCHEMA_ID = 'ticket_schema'
+SCHEMA_PROPERTY = st.fixed_dictionaries(
+    {'name': st.sampled_from(['title', 'priority', 'created', '_title', 'bad-name', 'x' * 21]),
+     'type': st.sampled_from(['text', 'int', 'tag', 'timestamp', 'double', 'tinytext'])},
+    optional={
+        'is_searchable': st.booleans(), 'is_sortable': st.booleans(), 'is_returnable': st.booleans(),
+        'is_filterable': st.booleans(),
+        'sort_options': st.fixed_dictionaries({'priority': st.integers(-1, 5), 'order': st.sampled_from(['asc', 'desc'])}),
+        'search_options': st.fixed_dictionaries({}, optional={'enable_semantic_match': st.booleans(),
+                                                              'enable_exact_match': st.booleans()}),
+        'filter_options': st.fixed_dictionaries({}, optional={'display_name': small_text(), 'filter_type': small_text()}),
+        'type_definitions': st.fixed_dictionaries({}, optional={'tag': st.lists(st.fixed_dictionaries(
+            {'name': st.sampled_from(['p0', 'p1']), 'color': st.sampled_from(['red', 'green']), 'text': small_text()}),
+            max_size=2)}),
+        'answer_option': st.fixed_dictionaries({}, optional={'is_searchable': st.booleans(),
+                                                             'is_returnable': st.booleans()}),
+        'desc': small_text(),
+    })
+# Properties valid on their own, so that many drawn schemas pass the local checks and reach the API.
+VALID_PROPERTIES = [
+    {'name': 'title', 'type': 'text', 'is_searchable': True, 'is_returnable': True,
+     'search_options': {'enable_exact_match': True}, 'desc': 'Title'},
+    {'name': 'title', 'type': 'text', 'is_searchable': True, 'is_returnable': True,
+     'search_options': {'enable_exact_match': True}, 'desc': 'Another title', 'answer_option': {'is_searchable': True}},
+    {'name': 'created', 'type': 'timestamp', 'is_sortable': True, 'is_returnable': True,
+     'sort_options': {'priority': 0, 'order': 'desc'}},
+    {'name': 'priority', 'type': 'tag', 'is_returnable': True, 'is_filterable': True,
+     'type_definitions': {'tag': [{'name': 'p0', 'color': 'red', 'text': 'P0'}]}},
+]
+SCHEMA_OPTIONS = {
+    'schema_id': st.one_of(st.just(SCHEMA_ID), st.sampled_from(['other_schema', '1bad', 'x' * 41])),
+    'state': st.sampled_from(['present', 'present', 'absent']),
+    'recreate': st.booleans(),
+    'properties': st.one_of(
+        st.lists(st.sampled_from(VALID_PROPERTIES), min_size=1, max_size=3, unique_by=lambda prop: prop['name']),
+        st.lists(list_item_of(SCHEMA_PROPERTY), max_size=4)),
+    'display': st.fixed_dictionaries({}, optional={
+        'card_key': st.sampled_from(['search_common_card', '']),
+        'fields_mapping': st.lists(st.fixed_dictionaries({
+            'display_field': st.sampled_from(['summary', 'footer', 'tag1']),
+            'data_field': st.sampled_from(['${title}', '${priority}', '${missing}', '${title'])}), max_size=2)}),
+}
+SCHEMA_INFO_OPTIONS = {
+    'schema_id': st.one_of(st.just(SCHEMA_ID), st.lists(st.sampled_from([SCHEMA_ID, 'other', '1bad']), max_size=3))}
 
 
 @st.composite
@@ -419,10 +477,49 @@ def test_dws_ext_data_sources_survives_hostile_arguments(drawn):
     check_case('dws_ext_data_sources', dws_ext_data_sources, drawn, DWS_ENV, dws_session(), dws_secrets)
 
 
+def schema_session():
+    return StatusRecorder(FakeFeishu([{'id': FEISHU_ID, 'name': 'Tickets', 'schema_id': 'other_schema'}], schemas=[
+        {'schema_id': SCHEMA_ID, 'properties': [
+            {'name': 'title', 'type': 'text', 'is_searchable': True, 'is_returnable': True,
+             'search_options': {'enable_exact_match': True}, 'desc': 'Title'}],
+         'display': {'card_key': 'search_common_card', 'fields_mapping': [{'display_field': 'summary',
+                                                                           'data_field': '${title}'}]}}]))
+
+
+@FUZZ_SETTINGS
+@given(feishu_args(SCHEMA_OPTIONS, keys=('schema_id',)))
+def test_feishu_search_schema_survives_hostile_arguments(drawn):
+    check_case('feishu_search_schema', feishu_search_schema, drawn, {}, schema_session(), feishu_secrets)
+
+
+@FUZZ_SETTINGS
+@given(feishu_args(SCHEMA_INFO_OPTIONS))
+def test_feishu_search_schema_info_survives_hostile_arguments(drawn):
+    check_case('feishu_search_schema_info', feishu_search_schema_info, drawn, {}, schema_session(), feishu_secrets,
+               writes_module=False)
+
+
+@pytest.mark.parametrize('option,value', [
+    ('sort_options', {'priority': float('inf'), 'order': 'asc'}),
+    ('sort_options', {'priority': '1e99999999', 'order': 'asc'}),
+    ('type_definitions', {'user_ids': 3}), ('type_definitions', {'tag': 'not a list'}),
+])
+def test_values_ansible_core_mishandles_deep_inside_options_fail_cleanly(option, value):
+    session = schema_session()
+    prop = {'name': 'created', 'type': 'timestamp', 'is_sortable': True, option: value}
+    args = {'app_id': APP_ID, 'app_secret': APP_SECRET, 'base_url': 'http://fake', 'schema_id': SCHEMA_ID,
+            'properties': [prop]}
+    code, result, raw = run_main(feishu_search_schema, args, {}, session)
+    assert code == 1 and result['msg'].startswith('properties item 0: %s ' % option), result
+    assert APP_SECRET not in raw and session.sent == []
+
+
 @pytest.mark.parametrize('module,options', [(feishu_search_data_source, FEISHU_OPTIONS),
                                             (dws_ext_data_source, DWS_OPTIONS),
                                             (feishu_search_data_sources, FEISHU_LIST_OPTIONS),
-                                            (dws_ext_data_sources, DWS_LIST_OPTIONS)])
+                                            (dws_ext_data_sources, DWS_LIST_OPTIONS),
+                                            (feishu_search_schema, SCHEMA_OPTIONS),
+                                            (feishu_search_schema_info, SCHEMA_INFO_OPTIONS)])
 def test_every_option_of_the_module_is_fuzzed(module, options):
     """A new option must be added to the strategies above, or it would escape the fuzzing."""
     covered = set(options) | set(FEISHU_CONNECTION) | set(FEISHU_CONNECTION_OPTIONAL) | set(FEISHU_HOSTILE_ONLY)
