@@ -53,10 +53,12 @@ description:
     happened; the items not attempted are C(skipped). A delete therefore never follows a failed write. The writes
     made before the failure stand, and running the task again converges.
   - A task lists the data sources once per type it needs. V(merged) and V(deleted) list the types their items give
-    (both when an item gives no O(config[].type)); V(overridden) and V(gathered) list both. Then each write is sent,
-    and with O(wait=true) its job is polled. When something was written and O(wait=true), each type is listed once
-    more, so that RV(after) and RV(ext_data_sources) show what DWS reports. In a steady state a task makes one or
-    two requests whatever the length of O(config).
+    (every type, V(OBS), V(MRS) and V(LAKE_FORMATION), when an item gives no O(config[].type)); V(overridden) and
+    V(gathered) list every type. Then each write is sent, and with O(wait=true) its job is polled. When something
+    was written and O(wait=true), each type is listed once more, so that RV(after) and RV(ext_data_sources) show
+    what DWS reports; if that last listing fails, the writes still count and a warning says so. In a steady state a
+    task makes one to three requests whatever the length of O(config), plus one IAM request when the project id is
+    found from the region.
   - Check mode makes the same reads and no write. It predicts C(changed), RV(results), RV(after) and the diff.
   - Diff mode returns RV(diff), the whole set before and after, data source by data source, in the O(config)
     format.

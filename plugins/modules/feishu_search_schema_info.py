@@ -14,8 +14,9 @@ short_description: Read Feishu / Lark Search schemas
 version_added: 0.1.0
 description:
   - Return Search v2 schemas (数据范式) of the Feishu or Lark Open Platform, as full objects.
-  - The API has no call that lists schemas. Give O(schema_id) to read those schemas, or leave it out to get every
-    schema that the tenant's data sources are bound to, found from one listing of the data sources.
+  - The API has no call that lists schemas. Give O(schema_id) to read those schemas, or O(bound=true) to get every
+    schema that the tenant's data sources are bound to. Either way the module lists the data sources once (every
+    page) and returns each schema with the data sources bound to it.
   - Nothing is ever changed.
 author:
   - dsops maintainers (@dsops)
@@ -26,9 +27,15 @@ options:
     description:
       - ID of a schema, or a list of them; each is read with one request.
       - A schema that does not exist is left out of the result.
-      - When not given, the module lists the data sources and reads each schema they are bound to, once.
+      - One of O(schema_id) and O(bound) is required.
     type: list
     elements: str
+  bound:
+    description:
+      - Read every schema that the tenant's data sources are bound to (through their C(schema_id)), once each.
+      - A data source bound to a schema that does not exist gives a warning.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - dsops.cloud.feishu
   - dsops.cloud.feishu.action_group
@@ -71,6 +78,7 @@ EXAMPLES = r'''
 
     - name: Every schema a data source is bound to
       dsops.cloud.feishu_search_schema_info:
+        bound: true
       register: in_use
 
     - name: Show which data sources use which schema
@@ -120,9 +128,8 @@ schemas:
       sample: {"card_key": "search_common_card"}
     data_sources:
       description:
-        - The data sources bound to the schema, each with its C(id) and C(name).
-        - Only when O(schema_id) is not given; those schemas are found through the data sources.
-      returned: when O(schema_id) is not given
+        - The data sources bound to the schema, each with its C(id) and C(name); empty when none is.
+      returned: always
       type: list
       elements: dict
       sample: [{"id": "7300000000000000000", "name": "Tickets"}]
@@ -149,12 +156,13 @@ error:
 
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu.connection import build_client, connection_argument_spec
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu.schema import gather
+from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import InputError
 from ansible_collections.dsops.cloud.plugins.module_utils.core.module_edge import new_module, run, secret_registrar
 
 
 def argument_spec():
     spec = connection_argument_spec()
-    spec.update(schema_id=dict(type='list', elements='str'))
+    spec.update(schema_id=dict(type='list', elements='str'), bound=dict(type='bool', default=False))
     return spec
 
 
@@ -162,10 +170,14 @@ def main():
     module = new_module(
         argument_spec=argument_spec(),
         # the credentials are checked by build_client, where a blank variable counts as not set
+        mutually_exclusive=[('schema_id', 'bound')],
         supports_check_mode=True,
     )
 
     def work():
+        if module.params['schema_id'] is None and not module.params['bound']:
+            raise InputError('Give schema_id (one id or a list), or bound=true for every schema the data sources are '
+                             'bound to: the API has no call that lists schemas.')
         client = build_client(module.params, secret_registrar(module))
         schemas, warnings = gather(client, module.params)
         result = {'changed': False, 'schemas': schemas}

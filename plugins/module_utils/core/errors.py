@@ -61,8 +61,10 @@ def after_write(**written):
     try:
         yield
     except DsopsError as error:
-        if error.written is None:
-            error.written = dict((key, value) for key, value in written.items() if value)
+        # merged into what the failure already says it wrote (a lost answer's 'outcome', say), never lost
+        known = error.written or {}
+        error.written = dict((key, value) for key, value in written.items() if value and key not in known)
+        error.written.update(known)
         raise
 
 

@@ -90,6 +90,7 @@ def new_module(argument_spec, **kwargs):
         for name in wrong:
             relaxed[name] = _relaxed(argument_spec[name])
         module = AnsibleModule(argument_spec=relaxed, **kwargs)
+        secret_registrar(module)  # URL credentials anywhere in the options, masked in invocation too
         module.fail_json(msg=' '.join('%s %s' % (name, wrong[name]) for name in sorted(wrong)))
     return AnsibleModule(argument_spec=argument_spec, **kwargs)
 
@@ -135,8 +136,9 @@ def _mishandled(spec, value):
     if spec.get('type') == 'dict' and spec.get('options') and not _reads_as_dict(value):
         return 'must be a dictionary with the keys %s; got a value of type %s.' % (
             ', '.join(spec['options']), type(value).__name__)
-    if spec.get('type') == 'dict' and spec.get('options') and isinstance(value, dict):
-        return _mishandled_suboption(spec['options'], value)
+    if spec.get('type') == 'dict' and spec.get('options') and value is not None:
+        # a string that reads as a dict (JSON, key=value) is validated as that dict
+        return _mishandled_suboption(spec['options'], value if isinstance(value, dict) else check_type_dict(value))
     if spec.get('type') == 'int' and _unreasonable_number(value):
         return 'must be a whole number of a sensible size; got %s.' % _short(value)
     if spec.get('type') == 'list' and spec.get('elements') == 'dict' and spec.get('options'):

@@ -204,15 +204,17 @@ def _plan_members(catalog, members, listing, state):
     for member in members:
         try:
             member.listed = member.current = catalog.select(listing, member.params)
-            _claim(catalog, claimed, member)
+            _claim(catalog, claimed, member, target)
             member.plan = _plan(catalog, member, target)
         except DsopsError as error:
             problems.append((member.index, '%s: %s' % (member.label, error)))
     return problems
 
 
-def _claim(catalog, claimed, member):
+def _claim(catalog, claimed, member, target):
     """Each object, and each name to create, is managed by one item only."""
+    if member.current is None and (target == 'absent' or not member.name):
+        return  # nothing to delete, nothing to create: an item for something already absent claims nothing
     if member.current is not None:
         key, what = catalog.key(member.current), member.resource.identify(member.current)
     else:
@@ -233,7 +235,7 @@ def _plan(catalog, member, target):
 
 
 def _unmatched_members(catalog, members, listing):
-    matched = set(catalog.key(m.current) for m in members if m.current is not None)
+    matched = set(catalog.key(m.listed) for m in members if m.listed is not None)
     extras = []
     for obj in listing:
         if catalog.key(obj) in matched:
@@ -256,7 +258,8 @@ def _apply_in_order(catalog, members, ordered):
             member.action, member.error = FAILED, error
             for later in ordered[position + 1:]:
                 later.action = SKIPPED if later.plan.changed else ACTION_NAMES[reconcile.NONE]
-            error.warnings = member.plan.warnings + error.warnings
+            earlier = [w for m in ordered[:position] for w in m.plan.warnings + m.outcome.warnings]
+            error.warnings = earlier + member.plan.warnings + error.warnings
             raise SetFailure(member, error, [_entry(catalog, m) for m in members], wrote)
         _settle_action(member, outcome)
         if outcome.wrote and member.plan.changed:
@@ -310,8 +313,13 @@ def _changes(catalog, member, after):
 def _result(catalog, members, listing, check_mode, want_diff):
     changed = any(m.outcome.wrote and m.plan.changed for m in members)
     objects = _objects_after(catalog, members, listing)
+    warnings = [w for m in members for w in m.plan.warnings + m.outcome.warnings]
     if not check_mode:
-        objects = catalog.after_writes(objects, changed)
+        try:
+            objects = catalog.after_writes(objects, changed)
+        except DsopsError as error:  # the writes stand: a failed look afterwards must not hide them
+            warnings.append('The %ss could not be read again after the writes (%s); the result shows them as '
+                            'the writes left them, as far as the run knows.' % (catalog.noun, error.summary()))
     before = [catalog.config_of(obj) for obj in _listing_settled(catalog, members, listing)]
     after = [catalog.config_of(obj) for obj in objects]
     result = {
@@ -324,7 +332,6 @@ def _result(catalog, members, listing, check_mode, want_diff):
     if want_diff:
         # a dict on each side: ansible-core's diff printer renders dicts and text, not lists
         result['diff'] = {'before': {'config': before}, 'after': {'config': after if changed else before}}
-    warnings = [w for m in members for w in m.plan.warnings + m.outcome.warnings]
     if warnings:
         result['warnings'] = warnings
     return result

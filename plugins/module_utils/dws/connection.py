@@ -107,10 +107,12 @@ def build_client(params, register_secret=None, transport=None, sleep=None, clock
                                   validate_certs=params.get('validate_certs', True), mask=secrets.mask)
     # cleaned values: the client registers them as secrets, since they are what any output could show
     credentials = clean_credentials(params, ('access_key', 'secret_key', 'security_token', 'auth_token'))
+    # the region and the IAM endpoint matter (and are checked) only when the project id is to be found
+    discovery = {} if project_id else dict(
+        region=clean_region(params.get('region')),
+        iam_endpoint=resolve_iam_endpoint(params.get('iam_endpoint'), params.get('region')))
     return DwsClient(transport, endpoint, project_id, retry=retry, register_secret=secrets, sleep=sleep, clock=clock,
-                     region=clean_region(params.get('region')),
-                     iam_endpoint=resolve_iam_endpoint(params.get('iam_endpoint'), params.get('region')),
-                     **credentials)
+                     **dict(discovery, **credentials))
 
 
 def validate_identifier(value, option):

@@ -132,7 +132,8 @@ def validate_common(params):
     """Checks needing no request: identifiers, names and documented formats."""
     for option in ('cluster_id', 'id'):
         validate_identifier(params.get(option), option)
-    validate_name(params.get('name'))
+    if params.get('type') != LAKE_FORMATION:  # its naming rules are UNCONFIRMED; it is never created here
+        validate_name(params.get('name'))
     validate_user(params.get('agency'), 'agency')
     validate_user(params.get('user_name'), 'user_name')
     validate_description(params.get('description'))

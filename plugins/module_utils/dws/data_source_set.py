@@ -73,8 +73,8 @@ class DwsDataSourceCatalog(Catalog):
         return resource
 
     def resource_for(self, obj):
-        params = {'id': obj['id'], 'name': obj.get('name'), 'type': obj.get('type') or None}
-        return self.resource(params, 'absent')
+        # by id alone: a listed name need not follow the create rules (LAKE_FORMATION's are UNCONFIRMED)
+        return self.resource({'id': obj['id'], 'type': obj.get('type') or None}, 'absent')
 
     def select(self, listing, params):
         if params.get('type'):

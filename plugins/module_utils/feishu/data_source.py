@@ -194,6 +194,31 @@ def sanitize_data_source(obj):
     return clean
 
 
+def keep_masked_urls(desired, current):
+    """``desired`` with each URL given in its masked form (as returned, e.g. by gathered) read as the current URL.
+
+    The mask stands for credentials the module never shows; sending it back would overwrite them.  A masked URL
+    that does not match the current one (or a create) cannot be meant literally and is refused.
+    """
+    desired = copy.deepcopy(desired)
+    holders = [(desired, (current or {}), 'icon_url', 'icon_url')]
+    if isinstance(desired.get('connector_param'), dict):
+        current_connector = (current or {}).get('connector_param')
+        holders.append((desired['connector_param'], current_connector if isinstance(current_connector, dict) else {},
+                        'callback_endpoint', 'connector_param.callback_endpoint'))
+    for wanted, now, key, option in holders:
+        value = wanted.get(key)
+        if not isinstance(value, str) or MASK + '@' not in value:
+            continue
+        if now.get(key) is not None and _mask_url_credentials(now[key]) == value:
+            wanted[key] = now[key]
+        else:
+            raise InputError('%s holds %s in place of the credentials of a URL, as returned results show them. Give '
+                             'the real URL; the masked one would replace the credentials Feishu holds.'
+                             % (option, MASK))
+    return desired
+
+
 def differences(obj, payload):
     """'field: sent X, now Y' for each field of ``payload`` that ``obj`` does not show."""
     wrong = []
@@ -256,7 +281,7 @@ class FeishuDataSourceResource(Resource):
                              'name, or only the id.' % (self.data_source_id, current.get('name'), self.name))
 
     def desired(self, current):
-        return desired_fields(self.params), []
+        return keep_masked_urls(desired_fields(self.params), current), []
 
     # -- reading
 

@@ -649,23 +649,21 @@ def _in_field_order(prop):
 # ----- the info module ------------------------------------------------------------------------------
 
 def gather(client, params):
-    """(schemas, warnings): the schemas named by ``schema_id``, else those the data sources are bound to.
+    """(schemas, warnings): the schemas named by ``schema_id``, or (``bound``) those the data sources are bound to.
 
-    By id: one GET each, a missing one left out.  Without: one listing of the data sources, one
-    GET per distinct schema_id, each schema with ``data_sources`` (id and name) bound to it.
+    One listing of the data sources, then one GET per schema; each schema gets ``data_sources``
+    (id and name) bound to it.  A missing schema is left out (with a warning when data sources name it).
     """
     ids = params.get('schema_id')
     if ids is not None:
         problems = [problem for schema_id in ids for problem in schema_id_problems(schema_id)]
         if problems:
             raise SchemaProblems(problems)
-        found = [client.get_schema(schema_id) for schema_id in _unique(ids)]
-        return [obj for obj in found if obj is not None], []
     listing = client.list_data_sources()
-    schema_ids = _unique(ds.get('schema_id') for ds in listing if isinstance(ds.get('schema_id'), str)
-                         and ds['schema_id'])
+    if ids is None:
+        ids = [ds['schema_id'] for ds in listing if isinstance(ds.get('schema_id'), str) and ds['schema_id']]
     schemas, warnings = [], []
-    for schema_id in schema_ids:
+    for schema_id in _unique(ids):
         bound = bound_data_sources(listing, schema_id)
         if schema_id_problems(schema_id):
             # Feishu cannot hold a schema by that id; asking for it may be answered as a bad parameter
@@ -674,8 +672,9 @@ def gather(client, params):
             continue
         obj = client.get_schema(schema_id)
         if obj is None:
-            warnings.append('Data source(s) %s are bound to schema %r, which does not exist.'
-                            % (_describe_bound(bound), schema_id))
+            if bound:
+                warnings.append('Data source(s) %s are bound to schema %r, which does not exist.'
+                                % (_describe_bound(bound), schema_id))
             continue
         obj = dict(obj)
         obj['data_sources'] = bound

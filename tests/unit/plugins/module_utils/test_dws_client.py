@@ -650,3 +650,13 @@ def test_the_iam_endpoint_is_the_option_else_the_regions_else_the_global_one(iam
 def test_a_mistyped_iam_endpoint_is_refused_before_any_request():
     with pytest.raises(InputError, match='iam_endpoint'):
         resolve_iam_endpoint('iam.example.test', 'cn-north-4')
+
+
+def test_with_a_project_id_the_iam_settings_are_neither_used_nor_checked():
+    from ansible_collections.dsops.cloud.plugins.module_utils.dws.connection import build_client
+    params = {'access_key': AK, 'secret_key': SK, 'project_id': PROJECT, 'endpoint': ENDPOINT, 'region': 'eu_west',
+              'iam_endpoint': 'iam.example.test', 'timeout': 30, 'retries': 1}
+    client = build_client(params, transport=HttpTransport(session=FakeDws()))
+    assert client.project_id == PROJECT and client.region is None
+    with pytest.raises(InputError, match='iam_endpoint'):
+        build_client(dict(params, project_id=None, region='cn-north-4'), transport=HttpTransport(session=FakeDws()))

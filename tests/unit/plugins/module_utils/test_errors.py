@@ -23,22 +23,24 @@ def test_a_failure_inside_after_write_carries_the_keys_that_have_a_value():
     assert 'DWS.0015' in failure['msg'] and failure['error']['code'] == 'DWS.0015'
 
 
-def test_what_an_error_already_says_was_written_is_kept():
+def test_what_an_error_already_says_was_written_is_kept_and_completed():
     with pytest.raises(DsopsError) as info:
         with errors.after_write(id='outer'):
             with errors.after_write(id='inner', job_id='j1'):
                 raise DsopsError('may have been carried out', written={'outcome': 'unknown'})
-    assert info.value.written == {'outcome': 'unknown'}
-    assert info.value.fail_kwargs()['written'] == {'outcome': 'unknown'}
+    # the innermost value of a key wins; what the outer writes add is kept (e.g. a delete before a create)
+    assert info.value.written == {'outcome': 'unknown', 'id': 'inner', 'job_id': 'j1'}
+    assert info.value.fail_kwargs()['written'] == {'outcome': 'unknown', 'id': 'inner', 'job_id': 'j1'}
 
 
-def test_the_innermost_write_is_the_one_reported():
+def test_a_recreate_whose_create_fails_still_says_the_old_object_was_deleted():
     with pytest.raises(JobError) as info:
         with errors.after_write(deleted='old-id'):
             with errors.after_write(id='new-id', job_id='j2'):
                 raise JobError('DWS job j2 ended with status FAIL', job={'job_id': 'j2'})
     failure = info.value.fail_kwargs()
-    assert failure['written'] == {'id': 'new-id', 'job_id': 'j2'} and failure['job'] == {'job_id': 'j2'}
+    assert failure['written'] == {'deleted': 'old-id', 'id': 'new-id', 'job_id': 'j2'}
+    assert failure['job'] == {'job_id': 'j2'}
 
 
 def test_a_failure_without_a_write_is_not_changed():

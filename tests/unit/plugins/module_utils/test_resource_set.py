@@ -20,7 +20,8 @@ from ansible_collections.dsops.cloud.plugins.module_utils.dws.data_source_set im
     DwsDataSourceCatalog, item_argument_spec as dws_item_spec, types_needed)
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu.data_source_set import (
     FeishuDataSourceCatalog, item_argument_spec as feishu_item_spec)
-from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.dws_fake_api import MRS_CLUSTER, FakeDws
+from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.dws_fake_api import (
+    MRS_CLUSTER, FakeDws, FakeResponse)
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.test_dws_data_source import (
     mrs_source, obs_source, params as dws_params)
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.test_feishu_data_source import client_for
@@ -282,3 +283,54 @@ def test_dws_a_job_failing_part_way_stops_the_run():
     assert [entry['method'] for entry in fake.writes()] == ['PUT']
     assert [(r['name'], r['action']) for r in result['results']] == [('obs_src1', 'failed'), ('mrs_src1', 'unchanged')]
     assert result['changed'] is True and result['written']['job_id']
+
+
+def test_a_gathered_url_with_masked_credentials_round_trips_without_overwriting_them():
+    fake = FakeFeishu([dict(TICKETS, icon_url='https://bot:S3cretPw@icons.example.com/t.png',
+                            connector_param={'callback_endpoint': 'https://bot:S3cretPw@cb.example.com/x',
+                                             'callback_user_id_type': 2})])
+    gathered = feishu_run(fake, [], state='gathered')['gathered']
+    assert 'S3cretPw' not in repr(gathered) and '********@' in gathered[0]['icon_url']
+    result = feishu_run(fake, gathered, state='overridden')
+    assert result['changed'] is False and fake.writes == []
+
+
+def test_a_masked_url_that_matches_nothing_is_refused_before_any_write():
+    fake = FakeFeishu([dict(TICKETS, icon_url='https://bot:S3cretPw@icons.example.com/t.png')])
+    with pytest.raises(InputError, match=r'icon_url holds \*+ in place of the credentials'):
+        feishu_run(fake, [{'name': 'Tickets', 'icon_url': 'https://bot:********@other.example.com/t.png'}])
+    assert fake.writes == []
+
+
+def test_deleting_by_id_items_already_gone_claims_nothing_and_changes_nothing():
+    fake = feishu_fake()
+    given = [{'id': '7399999999999999998'}, {'id': '7399999999999999999'}]
+    result = feishu_run(fake, given, state='deleted')
+    assert result['changed'] is False and fake.writes == []
+    assert [entry['action'] for entry in result['results']] == ['unchanged', 'unchanged']
+
+
+def test_dws_an_unlisted_source_whose_name_breaks_the_create_rules_is_still_deleted_and_round_trips():
+    lake = {'id': '88888888-7777-8888-9999-000000000000', 'name': 'lf-src', 'type': 'LAKE_FORMATION'}
+    fake = FakeDws([obs_source(), lake])
+    gathered = dws_run(fake, [], state='gathered')['gathered']
+    assert dws_run(fake, gathered, state='overridden')['changed'] is False and fake.writes() == []
+    result = dws_run(fake, [{'name': 'obs_src1'}], state='overridden')
+    assert [entry['method'] for entry in fake.writes()] == ['DELETE']
+    assert actions(result) == [('obs_src1', 'unchanged'), ('lf-src', 'deleted')]
+
+
+def test_dws_a_failed_look_after_the_writes_keeps_changed_and_warns():
+    fake = FakeDws([obs_source()])
+    list_as_usual = fake._list
+
+    def listing(ds_type):  # refused once a write was made: the look after the writes fails
+        if fake.writes():
+            return FakeResponse(403, {'error_code': 'DWS.0015', 'error_msg': 'no permission'})
+        return list_as_usual(ds_type)
+
+    fake._list = listing
+    result = dws_run(fake, [{'name': 'obs_src1', 'agency': 'OtherAgency'}])
+    assert result['changed'] is True and [entry['method'] for entry in fake.writes()] == ['PUT']
+    assert any('could not be read again after the writes' in w for w in result['warnings'])
+    assert result['after'][0]['agency'] == 'OtherAgency'

@@ -50,9 +50,10 @@ def run_module(capsys, check_mode=False, **args):
 def test_one_id_is_one_get(fake, capsys):
     rc, result = run_module(capsys, schema_id='manual_schema')
     assert rc == 0 and result['changed'] is False
-    assert result['schemas'] == [schema('manual_schema')]
-    assert [(s.method, s.path) for s in fake.log if s.path.startswith('/open-apis/search')] == [
-        ('GET', SCHEMAS + '/manual_schema')]
+    assert result['schemas'] == [dict(schema('manual_schema'), data_sources=[])]
+    assert [(s.method, s.path) for s in fake.log if s.path.startswith('/open-apis/search')][-1] == (
+        'GET', SCHEMAS + '/manual_schema')
+    assert len(fake.requests_to('GET', COLLECTION)) == 2  # the listing (two pages) names the bound data sources
 
 
 def test_a_list_of_ids_in_check_mode_missing_ones_left_out(fake, capsys):
@@ -61,8 +62,13 @@ def test_a_list_of_ids_in_check_mode_missing_ones_left_out(fake, capsys):
     assert fake.writes == []
 
 
-def test_without_id_the_bound_schemas_with_their_data_sources(fake, capsys):
+def test_neither_id_nor_bound_fails_before_any_request(fake, capsys):
     rc, result = run_module(capsys)
+    assert rc == 1 and 'Give schema_id' in result['msg'] and fake.log == []
+
+
+def test_bound_gives_the_schemas_with_their_data_sources(fake, capsys):
+    rc, result = run_module(capsys, bound=True)
     assert rc == 0 and [s['schema_id'] for s in result['schemas']] == ['ticket_schema']
     bound = result['schemas'][0]['data_sources']
     assert len(bound) == 30 and bound[0] == {'id': '7300000000000000001', 'name': 'ds-1'}

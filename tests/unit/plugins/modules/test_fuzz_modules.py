@@ -271,7 +271,8 @@ SCHEMA_OPTIONS = {
             'data_field': st.sampled_from(['${title}', '${priority}', '${missing}', '${title'])}), max_size=2)}),
 }
 SCHEMA_INFO_OPTIONS = {
-    'schema_id': st.one_of(st.just(SCHEMA_ID), st.lists(st.sampled_from([SCHEMA_ID, 'other', '1bad']), max_size=3))}
+    'schema_id': st.one_of(st.just(SCHEMA_ID), st.lists(st.sampled_from([SCHEMA_ID, 'other', '1bad']), max_size=3)),
+    'bound': st.booleans()}
 
 
 @st.composite
@@ -571,3 +572,24 @@ def test_running_a_wait_false_task_again_does_not_repeat_its_write():
     run_main(dws_ext_data_source, deleting, DWS_ENV, session)
     code, gone, dummy = run_main(dws_ext_data_source, deleting, DWS_ENV, session)
     assert code == 0 and gone['changed'] is False and len(session.writes()) == 2  # being deleted counts as absent
+
+
+def test_a_dict_given_as_json_text_is_checked_like_the_dict():
+    session = schema_session()
+    prop = {'name': 'created', 'type': 'timestamp', 'is_sortable': True,
+            'sort_options': '{"priority": Infinity, "order": "asc"}'}
+    args = {'app_id': APP_ID, 'app_secret': APP_SECRET, 'base_url': 'http://fake', 'schema_id': SCHEMA_ID,
+            'properties': [prop]}
+    code, result, raw = run_main(feishu_search_schema, args, {}, session)
+    assert code == 1 and result['msg'].startswith('properties item 0: sort_options priority must be'), result
+    assert session.sent == []
+
+
+def test_url_credentials_stay_masked_when_a_mishandled_value_is_refused():
+    session = feishu_session()
+    args = {'app_id': APP_ID, 'app_secret': APP_SECRET, 'base_url': 'http://fake', 'config': [
+        {'name': 'A', 'connector_param': {'callback_endpoint': 'https://bot:S3cretPw@cb.example.com/x'}},
+        {'name': 'B', 'i18n_name': 5}]}
+    code, result, raw = run_main(feishu_search_data_sources, args, {}, session)
+    assert code == 1 and result['msg'].startswith('config item 1: i18n_name must be'), result
+    assert 'S3cretPw' not in raw and APP_SECRET not in raw and session.sent == []
