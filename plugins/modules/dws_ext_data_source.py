@@ -53,7 +53,8 @@ options:
       - Type of the data source. Required to create.
       - When not given, the data source is looked up among every type (one list call per type).
       - V(LAKE_FORMATION) data sources are listed by the API, but their create fields are not documented. The module
-        can find and delete one (O(state=absent)); creating one fails before any request.
+        can find and delete one (O(state=absent)); creating one fails before any write (after the one listing
+        that shows it does not exist).
     type: str
     choices: [OBS, MRS, LAKE_FORMATION]
   agency:

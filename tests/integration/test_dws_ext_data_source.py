@@ -150,11 +150,12 @@ def test_statuses_as_numeric_codes_are_understood(sandbox, run_playbook):
     assert_one_list_and_nothing_else(sandbox, 'OBS')
 
 
-def test_without_type_both_types_are_listed_and_the_found_type_is_used(sandbox, run_playbook):
+def test_without_type_every_type_is_listed_and_the_found_type_is_used(sandbox, run_playbook):
     seed_mrs(sandbox)
     result = run_ok(run_playbook, {'dws_cluster_id': CLUSTER, 'dws_name': 'mrs_src1', 'dws_user_name': 'mrs_user'})
     assert result['changed'] is False and result['ext_data_source']['type'] == 'MRS'
-    assert [e['query'] for e in dws_log(sandbox)] == [{'type': ['OBS']}, {'type': ['MRS']}]
+    assert [e['query'] for e in dws_log(sandbox)] == [{'type': ['OBS']}, {'type': ['MRS']},
+                                                      {'type': ['LAKE_FORMATION']}]
 
 
 # ----- updates ---------------------------------------------------------------------------------------------
@@ -452,13 +453,14 @@ def test_info_lists_one_type_with_one_request(sandbox, run_playbook):
     assert_one_list_and_nothing_else(sandbox, 'OBS')
 
 
-def test_info_without_type_lists_both_and_filters_by_name(sandbox, run_playbook):
+def test_info_without_type_lists_every_type_and_filters_by_name(sandbox, run_playbook):
     seed_obs(sandbox)
     mrs = seed_mrs(sandbox)
     run = run_playbook(INFO_PLAYBOOK, {'dws_cluster_id': CLUSTER, 'dws_name': 'mrs_src1'}, check=True)
     assert run.rc == 0, run.output
     assert [d['id'] for d in run.task(INFO_TASK)['ext_data_sources']] == [mrs['id']]
-    assert ops(dws_log(sandbox)) == ['dws.list', 'dws.list'] and sandbox.writes('dws') == []
+    assert [e['query'] for e in dws_log(sandbox)] == [{'type': [t]} for t in ('OBS', 'MRS', 'LAKE_FORMATION')]
+    assert ops(dws_log(sandbox)) == ['dws.list'] * 3 and sandbox.writes('dws') == []
 
 
 def test_lifecycle_with_module_defaults(sandbox, run_playbook):

@@ -16,7 +16,11 @@ Each cell is one case: a sandbox prepared with data and a fault, then one module
   it out (a late answer, a 502 after acting) it is found and adopted; when it did not (the gateway refused it)
   the task fails as "unconfirmed": changed=true, saying it may still land, with no write that took effect.
 
-The cases run as tasks of one generated playbook per module (the four in parallel, each against its own
+The list modules meet the faults part-way through a list (see LIST_ROWS): a transient fault is survived with
+each write made once; a persistent one (or a DWS job FAIL or STOP) stops the run at the failed write, which names the
+item, reports what happened item by item, and never deletes after it.
+
+The cases run as tasks of one generated playbook per module (the modules in parallel, each against its own
 sandbox); ``harness.SandboxSteps`` resets and prepares the sandbox before each case and keeps its request
 log.  The end of the pytest run prints the matrix (fault x module -> survived / failed cleanly).
 """
@@ -50,9 +54,11 @@ FS = 'feishu_search_data_source'
 FI = 'feishu_search_data_source_info'
 DR = 'dws_ext_data_source'
 DI = 'dws_ext_data_source_info'
-MODULES = (FS, FI, DR, DI)
+FL = 'feishu_search_data_sources'
+DL = 'dws_ext_data_sources'
+MODULES = (FS, FI, DR, DI, FL, DL)
 FAULT_COLUMNS = ('429 + reset header', 'HTTP 500', 'HTTP 502', 'HTTP 503', 'Feishu 1270001', 'Feishu 1270003',
-                 'DWS.0011', 'malformed body', 'dropped connection', 'slow > timeout', 'token expiry',
+                 'DWS.0011', 'DWS.7023', 'malformed body', 'dropped connection', 'slow > timeout', 'token expiry',
                  'job FAIL', 'job STOP', 'job hang', 'answer > timeout', 'acted, then 502', 'PUT+reboot lost',
                  'success, no data', 'poll 404 after write', 'endless pages', 'oversized answer',
                  'job FAILED/CANCELED', 'certificate error')
@@ -134,6 +140,8 @@ DWS_WRITE_FAULTS = {
     'HTTP 502': ('update', dws_fault('http_error', 'dws.update', status=502), 2, ['HTTP 502', 'request id']),
     'HTTP 503': ('delete', dws_fault('http_error', 'dws.delete', status=503), 2, ['HTTP 503', 'request id']),
     'DWS.0011': ('update', dws_fault('dws_conflict', 'dws.update'), 2, ['DWS.0011', 'HTTP 409', 'Another operation']),
+    # a busy cluster (reference 11.4): refused, so the PUT is sent again (after a re-read), never doubled
+    'DWS.7023': ('update', dws_fault('cluster_busy', 'dws.update'), 2, ['DWS.7023', 'HTTP 403', 'busy']),
     'malformed body': ('create', dws_fault('malformed', 'dws.create'), 2, ['not JSON', '502 Bad Gateway']),
     'dropped connection': ('create', dws_fault('drop', 'dws.create'), 2, ['Connection failed']),
     'slow > timeout': ('create', dws_fault('slow', 'dws.create', delay=SLOW_DELAY), 1, ['No response within 2s']),
@@ -141,7 +149,10 @@ DWS_WRITE_FAULTS = {
 DWS_JOB_FAULTS = {
     'job FAIL': ('create', {'kind': 'job_fail', 'failed_code': 'DWS.5555', 'failed_detail': 'agency lacks OBS rights'},
                  ['ended with status FAIL', 'DWS.5555', 'agency lacks OBS rights'], {}),
-    'job STOP': ('update', {'kind': 'job_stop'}, ['ended with status STOP'], {}),
+    # STOP after the documented running statuses (reference 11.2): a failure at once, with its code and detail
+    'job STOP': ('update', {'kind': 'job_statuses', 'statuses': ['INIT', 'WAITING', 'DELAY_SCHEDULED', 'STOP'],
+                            'step': 0.2, 'failed_code': 'DWS.9321', 'failed_detail': 'stopped by the operator'},
+                 ['ended with status STOP', 'DWS.9321', 'stopped by the operator'], {'wait_timeout': 600}),
     'job hang': ('delete', {'kind': 'job_hang'}, ['did not finish within 2 seconds', 'last status: RUNNING'],
                  {'wait_timeout': 2}),
 }
@@ -150,6 +161,7 @@ DWS_READ_FAULTS = {
     'HTTP 500': (dws_fault('http_error', 'dws.list', status=500), 2, ['HTTP 500', 'request id']),
     'HTTP 502': (dws_fault('http_error', 'dws.list', status=502), 2, ['HTTP 502', 'request id']),
     'HTTP 503': (dws_fault('http_error', 'dws.list', status=503), 2, ['HTTP 503', 'request id']),
+    'DWS.7023': (dws_fault('cluster_busy', 'dws.list'), 2, ['DWS.7023', 'HTTP 403']),
     'malformed body': (dws_fault('malformed', 'dws.list'), 2, ['not JSON']),
     'dropped connection': (dws_fault('drop', 'dws.list'), 2, ['Connection failed']),
     'slow > timeout': (dws_fault('slow', 'dws.list', delay=SLOW_DELAY), 1, ['No response within 2s']),
@@ -292,11 +304,97 @@ def snapshot(module, seed, settings):
     return {'feishu': [], 'dws': list(seed), 'settings': dict(settings)}
 
 
+# ----- the list modules: a fault part-way through a list ------------------------------------------------------
+# One overridden run of three items over three seeded data sources: update A, update B, create C, then delete
+# the unlisted Stale, in that order.  The fault hits the second write (B) or the last one (the delete).
+# transient: the run survives and makes each write once; persistent (and a DWS job FAIL or STOP): the run stops at the
+# failed write, says so naming the item, reports what happened item by item, and never deletes after it.
+
+LIST_FEISHU_IDS = {'A': '7100000000000000011', 'B': '7100000000000000012', 'Stale': '7100000000000000013'}
+LIST_DWS_IDS = {'obs_a': '66666666-7777-8888-9999-000000000011', 'obs_b': '66666666-7777-8888-9999-000000000012',
+                'obs_stale': '66666666-7777-8888-9999-000000000013'}
+LIST_FEISHU_SEED = [{'id': ds_id, 'name': name, 'description': 'old'} for name, ds_id in LIST_FEISHU_IDS.items()]
+LIST_DWS_SEED = [dict(DWS_SEED, id=ds_id, name=name) for name, ds_id in LIST_DWS_IDS.items()]
+LIST_ARGS = {
+    FL: {'state': 'overridden',
+         'config': [{'name': 'A', 'description': 'new'}, {'name': 'B', 'description': 'new'},
+                    {'name': 'C', 'description': 'new'}]},
+    DL: {'state': 'overridden', 'cluster_id': CLUSTER,
+         'config': [{'name': 'obs_a', 'type': 'OBS', 'agency': 'DWSAccessOBS2'},
+                    {'name': 'obs_b', 'type': 'OBS', 'agency': 'DWSAccessOBS2'},
+                    {'name': 'obs_c', 'type': 'OBS', 'agency': 'DWSAccessOBS2', 'connect_info': 'gaussdb'}]},
+}
+# each module's names in list order, its write ops (update, create, delete) and the ids it names
+LIST_SHAPES = {
+    FL: (['A', 'B', 'C', 'Stale'], ('feishu.patch', 'feishu.create', 'feishu.delete'), LIST_FEISHU_IDS),
+    DL: (['obs_a', 'obs_b', 'obs_c', 'obs_stale'], ('dws.update', 'dws.create', 'dws.delete'), LIST_DWS_IDS),
+}
+ALL_WRITTEN = ['updated', 'updated', 'created', 'deleted']
+STOPPED_AT_SECOND = ['updated', 'failed', 'skipped', 'skipped']
+STOPPED_AT_DELETE = ['updated', 'updated', 'created', 'failed']
+B_PATCH = feishu_fault('rate_limit', 'feishu.patch', path=LIST_FEISHU_IDS['B'], reset=1)
+B_PUT = dws_fault('rate_limit', 'dws.update', path=LIST_DWS_IDS['obs_b'], retry_after=1)
+B_BUSY = dws_fault('cluster_busy', 'dws.update', path=LIST_DWS_IDS['obs_b'])
+
+# (module, column, variant, fault spec with count, actions of the four entries, message parts, tokens requested)
+LIST_ROWS = [
+    (FL, '429 + reset header', 'transient', dict(B_PATCH, count=2), ALL_WRITTEN, [], 1),
+    (FL, '429 + reset header', 'persistent', dict(B_PATCH, count=PERSISTENT), STOPPED_AT_SECOND,
+     ['99991400', 'HTTP 429'], 1),
+    (FL, 'HTTP 500', 'transient', feishu_fault('http_error', 'feishu.patch', path=LIST_FEISHU_IDS['B'], status=500,
+                                               count=2), ALL_WRITTEN, [], 1),
+    (FL, 'HTTP 500', 'persistent', feishu_fault('http_error', 'feishu.patch', path=LIST_FEISHU_IDS['B'], status=500,
+                                                count=PERSISTENT), STOPPED_AT_SECOND, ['HTTP 500', 'log id'], 1),
+    (FL, 'HTTP 503', 'transient', feishu_fault('http_error', 'feishu.delete', status=503, count=2), ALL_WRITTEN, [],
+     1),
+    (FL, 'HTTP 503', 'persistent', feishu_fault('http_error', 'feishu.delete', status=503, count=PERSISTENT),
+     STOPPED_AT_DELETE, ['HTTP 503'], 1),
+    # the tenant token becomes invalid after the first write: the client fetches a new one, once
+    (FL, 'token expiry', 'transient', feishu_fault('token_expired', 'feishu.patch', path=LIST_FEISHU_IDS['B'],
+                                                   count=1), ALL_WRITTEN, [], 2),
+    (FL, 'token expiry', 'persistent', feishu_fault('token_expired', 'feishu.patch', path=LIST_FEISHU_IDS['B'],
+                                                    count=PERSISTENT), STOPPED_AT_SECOND, ['99991663'], 2),
+    (DL, '429 + reset header', 'transient', dict(B_PUT, count=2), ALL_WRITTEN, [], None),
+    (DL, '429 + reset header', 'persistent', dict(B_PUT, count=PERSISTENT), STOPPED_AT_SECOND,
+     ['APIGW.0308', 'HTTP 429'], None),
+    (DL, 'HTTP 500', 'transient', dws_fault('http_error', 'dws.update', path=LIST_DWS_IDS['obs_b'], status=500,
+                                            count=2), ALL_WRITTEN, [], None),
+    (DL, 'HTTP 500', 'persistent', dws_fault('http_error', 'dws.update', path=LIST_DWS_IDS['obs_b'], status=500,
+                                             count=PERSISTENT), STOPPED_AT_SECOND, ['DWS.0005', 'HTTP 500'], None),
+    (DL, 'HTTP 503', 'transient', dws_fault('http_error', 'dws.delete', status=503, count=2), ALL_WRITTEN, [], None),
+    (DL, 'HTTP 503', 'persistent', dws_fault('http_error', 'dws.delete', status=503, count=PERSISTENT),
+     STOPPED_AT_DELETE, ['HTTP 503'], None),
+    (DL, 'DWS.0011', 'transient', dws_fault('dws_conflict', 'dws.update', path=LIST_DWS_IDS['obs_b'], count=2),
+     ALL_WRITTEN, [], None),
+    (DL, 'DWS.7023', 'transient', dict(B_BUSY, count=2), ALL_WRITTEN, [], None),
+    (DL, 'DWS.7023', 'persistent', dict(B_BUSY, count=PERSISTENT), STOPPED_AT_SECOND, ['DWS.7023', 'HTTP 403'], None),
+    (DL, 'job FAIL', 'job', {'kind': 'job_fail', 'path': LIST_DWS_IDS['obs_b'], 'failed_code': 'DWS.5555',
+                             'failed_detail': 'agency lacks OBS rights', 'count': 1},
+     STOPPED_AT_SECOND, ['ended with status FAIL', 'DWS.5555', 'agency lacks OBS rights'], None),
+    (DL, 'job STOP', 'job', {'kind': 'job_stop', 'path': LIST_DWS_IDS['obs_b'], 'count': 1},
+     STOPPED_AT_SECOND, ['ended with status STOP', 'sandbox: the job was stopped'], None),
+]
+
+
+def list_cases(rows):
+    cases = []
+    for module, column, variant, fault, actions, msg, tokens in rows:
+        feishu = module == FL
+        cases.append({
+            'id': case_id(module, column, variant), 'module': module, 'column': column, 'variant': variant,
+            'op': 'list', 'args': dict(LIST_ARGS[module], retries=RETRIES, timeout=10),
+            'sandbox': snapshot(module, LIST_FEISHU_SEED if feishu else LIST_DWS_SEED, {} if feishu else DWS_SETTINGS),
+            'faults': [fault], 'write_op': None, 'msg': msg, 'actions': actions, 'tokens': tokens,
+            'expect': 'list survived' if actions == ALL_WRITTEN else 'list stopped',
+        })
+    return cases
+
+
 CASES = (write_cases(FS, FEISHU_WRITE_FAULTS, FEISHU_OPS, {})
          + read_cases(FI, FEISHU_READ_FAULTS, {'name': 'Tickets'}, [FEISHU_SEED], {})
          + write_cases(DR, DWS_WRITE_FAULTS, DWS_OPS, DWS_SETTINGS) + job_cases()
          + read_cases(DI, DWS_READ_FAULTS, {'cluster_id': CLUSTER, 'type': 'OBS'}, [DWS_SEED], DWS_SETTINGS)
-         + extra_cases(EXTRA_ROWS) + extra_cases(TLS_ROWS, lane='tls'))
+         + extra_cases(EXTRA_ROWS) + extra_cases(TLS_ROWS, lane='tls') + list_cases(LIST_ROWS))
 CASES_BY_ID = dict((case['id'], case) for case in CASES)
 
 
@@ -489,6 +587,80 @@ def check_tls(case, outcome):
     assert outcome['sandbox']['requests'] == []
 
 
+def list_written(case, outcome):
+    """The writes that reached the API, as (op, name), in the order the sandbox saw them."""
+    names, dummy, ids = LIST_SHAPES[case['module']]
+    by_id = dict((ds_id, name) for name, ds_id in ids.items())
+    written = []
+    for entry in effective_writes(outcome):
+        ds_id = entry['path'].rstrip('/').rsplit('/', 1)[-1]
+        written.append((entry['op'], by_id.get(ds_id, names[2])))  # a create's path names no id
+    return written
+
+
+def expected_list_writes(case):
+    """What each action leaves in the log: one write per item written (and the failed write a job FAIL or STOP ran)."""
+    names, (update, create, delete), dummy = LIST_SHAPES[case['module']]
+    ops_of = [update, update, create, delete]
+    wanted = [(ops_of[n], names[n]) for n, action in enumerate(case['actions']) if action != 'skipped' and
+              (action != 'failed' or case['variant'] == 'job')]
+    return wanted
+
+
+def list_final_state(case, outcome):
+    """{name: the value the run manages} as the sandbox holds it after the case."""
+    if case['module'] == FL:
+        return dict((s['name'], s.get('description')) for s in feishu_sources(outcome))
+    return dict((s['name'], s['user_name']) for s in dws_sources(outcome))
+
+
+def assert_list_state(case, outcome):
+    names = LIST_SHAPES[case['module']][0]
+    old, new = ('old', 'new') if case['module'] == FL else ('DWSAccessOBS', 'DWSAccessOBS2')
+    wanted = {}
+    for name, action in zip(names, case['actions']):
+        if action in ('updated', 'created'):
+            wanted[name] = new
+        elif action in ('failed', 'skipped') and name != names[2]:
+            wanted[name] = old  # a failed DWS job restores the old record; a skipped create leaves nothing
+    assert list_final_state(case, outcome) == wanted
+
+
+def job_end(fault):
+    """The status a job fault ends the job with."""
+    return {'job_fail': 'FAIL', 'job_stop': 'STOP'}.get(fault['kind']) or fault['statuses'][-1]
+
+
+def check_list(case, outcome):
+    """A list run that met a fault: every item's action, the writes made once each, nothing after a failure."""
+    result = outcome['result']
+    names = LIST_SHAPES[case['module']][0]
+    if case['variant'] == 'job':  # a job fault shows in the job, not in the request log
+        jobs = outcome['sandbox']['state']['dws']['jobs']
+        assert [job['status'] for job in jobs] == ['SUCCESS', job_end(case['faults'][0])], jobs
+        assert result['job']['job_id'] == jobs[1]['job_id'] and jobs[1]['job_id'] in result['msg']
+    else:
+        assert fault_fired(outcome), 'the fault never fired: the case tests nothing'
+    assert [(r['name'], r['action'], r.get('index')) for r in result.get('results', [])] == [
+        (name, action, index if index < 3 else None)
+        for index, (name, action) in enumerate(zip(names, case['actions']))], result.get('msg')
+    assert result['changed'] is True
+    assert list_written(case, outcome) == expected_list_writes(case)  # each once, in order, no delete after a failure
+    assert_list_state(case, outcome)
+    if case['tokens'] is not None:
+        tokens = [e for e in outcome['sandbox']['requests'] if e['op'] == 'feishu.token']
+        assert len(tokens) == case['tokens'], len(tokens)
+    if case['expect'] == 'list survived':
+        assert outcome['status'] == 'ok', (outcome['status'], result.get('msg'))
+        return
+    assert_clean_failure(case, outcome)
+    failed = case['actions'].index('failed')
+    label = "config[%d] ('%s')" % (failed, names[failed]) if failed < 3 else "the unlisted '%s'" % names[failed]
+    assert result['msg'].startswith('%s failed, so the run stopped there: ' % label), result['msg']
+    assert result['results'][failed]['error'] in result['msg']
+    assert result['written']
+
+
 def check_job_fault(case, outcome):
     assert_clean_failure(case, outcome)
     job = outcome['result'].get('job') or {}
@@ -520,9 +692,11 @@ def expectation(case):
 
 
 CHECKS = {'survived': check_transient, 'failed cleanly': check_persistent, 'unconfirmed': check_unconfirmed,
-          'written': check_written, 'tls': check_tls, 'job': check_job_fault}
+          'written': check_written, 'tls': check_tls, 'job': check_job_fault, 'list survived': check_list,
+          'list stopped': check_list}
 LABELS = {'survived': 'survived', 'failed cleanly': 'failed cleanly', 'unconfirmed': 'unconfirmed',
-          'written': 'failed, changed', 'tls': 'failed at once', 'job': 'failed cleanly'}
+          'written': 'failed, changed', 'tls': 'failed at once', 'job': 'failed cleanly', 'list survived': 'survived',
+          'list stopped': 'stopped part-way'}
 
 
 # ----- the summary table -----------------------------------------------------------------------------------------

@@ -125,6 +125,141 @@ def test_a_real_playbook_that_prints_secrets_is_caught(sandbox, sandbox_env, run
     assert sandbox.credentials()['feishu']['app_secret'] not in str(caught.value)  # the report names no secret
 
 
+# ----- the list modules: the same secrets, in a list -------------------------------------------------------------
+# Each run below goes through run_playbook at -vvvv, whose audit fails it on any secret it finds (in every form
+# secret_forms lists); the *_PASSWORD / *_SECRET variables tell the audit what else must never show.
+
+LIST_TASK = 'Manage data sources'
+MRS_CLUSTER = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee'
+PROJECT = '0123456789abcdef0123456789abcdef'
+CLUSTER = '11111111-2222-3333-4444-555555555555'
+ODD_PASSWORD = 'Lst"pw\\back-é-%&=42'  # quotes, a backslash, an accent, URL-encoded characters
+MRS_ITEM = {'name': 'mrs_new', 'type': 'MRS', 'mrs_cluster_id': MRS_CLUSTER, 'user_name': 'mrs_user',
+            'user_password': "{{ lookup('ansible.builtin.env', 'DWS_MRS_PASSWORD') }}"}
+
+
+def list_task(run, failed=False):
+    status = [s for t, s in run.statuses() if t == LIST_TASK]
+    assert status == ['failed' if failed else 'ok'], run.output[-3000:]
+    result = run.task(LIST_TASK)
+    assert 'Traceback' not in run.output and 'MODULE FAILURE' not in run.output
+    return result
+
+
+def test_an_mrs_password_in_a_list_never_shows_even_when_the_api_echoes_it(sandbox, run_playbook):
+    sandbox.settings(job_duration=0.2)
+    sandbox.seed_dws(PROJECT, CLUSTER, [{'name': 'obs_a', 'type': 'OBS', 'user_name': 'DWSAccessOBS',
+                                         'connect_info': 'gaussdb'}])
+    env = {'DWS_MRS_PASSWORD': ODD_PASSWORD}
+    items = [{'name': 'obs_a', 'type': 'OBS', 'agency': 'DWSAccessOBS2'}, MRS_ITEM]
+    # the gateway answers the create with the request echoed: headers (the signature) and the body (user_pwd)
+    sandbox.inject('echo', op='dws.create', format='json')
+    failed = list_task(run_playbook('dws_ext_data_sources', {'ds_config': items, 'ds_state': 'overridden',
+                                                             'expect_failure': True}, diff=True, env=env),
+                       failed=True)
+    assert failed['msg'].startswith("config[1] ('mrs_new') failed, so the run stopped there: ")
+    assert '********' in failed['msg'] and 'DWS.0001' in failed['msg']
+    assert [r['action'] for r in failed['results']] == ['updated', 'failed']
+    assert ODD_PASSWORD in sandbox.issued_secrets()  # it was sent: the audit had something to find
+
+    # the create again, then check mode, diff mode and gathered: the password is in none of their outputs
+    for state, check in (('merged', False), ('overridden', True), ('gathered', False)):
+        run = run_playbook('dws_ext_data_sources', {'ds_config': items if state != 'gathered' else [],
+                                                    'ds_state': state}, diff=True, check=check, env=env)
+        result = list_task(run)
+        assert ODD_PASSWORD not in str(result)
+    assert [w['body'].get('user_pwd') for w in sandbox.writes('dws') if w['op'] == 'dws.create'] == ['<redacted>'] * 2
+    assert 'user_password' not in str(result['gathered']) and 'mrs_user' in str(result['gathered'])
+
+
+def test_the_feishu_app_secret_and_token_never_show_when_the_api_echoes_them_part_way(sandbox, run_playbook):
+    seeded = sandbox.seed_feishu([{'name': 'Alpha'}, {'name': 'Beta'}])
+    items = [{'name': 'Alpha', 'description': 'one'}, {'name': 'Beta', 'description': 'two'}]
+    # the second write is answered with an echo of its headers: the Authorization header carries the tenant token
+    sandbox.inject('echo', op='feishu.patch', path=seeded[1]['id'], format='json', status=400)
+    extra_vars = {'ds_config': items, 'expect_failure': True}
+    failed = list_task(run_playbook('feishu_search_data_sources', extra_vars), failed=True)
+    assert failed['msg'].startswith("config[1] ('Beta') failed, so the run stopped there: ")
+    assert '********' in failed['msg'] and '********' in failed['results'][1]['error']
+    # the token call echoed: its body holds the app secret
+    sandbox.reset()
+    sandbox.inject('echo', op='feishu.token', format='json', status=400)
+    failed = list_task(run_playbook('feishu_search_data_sources', {'ds_state': 'gathered', 'expect_failure': True}),
+                       failed=True)
+    assert '********' in failed['msg'] and 'app_secret' in failed['msg']  # the echoed body, its secret masked
+    assert [(e['op'], e['fault']) for e in sandbox.requests('feishu')] == [('feishu.token', 'echo')]
+
+
+def test_credentials_inside_urls_of_list_items_never_show_even_when_gathered(sandbox, run_playbook):
+    password = 'UrlPw-in-a-List-9'
+    env = {'DS_ICON_URL': 'https://robot:%s@icons.example.com/t.png' % password,
+           'DS_HOOK_URL': 'https://hook:%s@hooks.example.com/cb' % password, 'LIST_URL_SECRET': password}
+    items = [{'name': 'Wiki', 'icon_url': "{{ lookup('ansible.builtin.env', 'DS_ICON_URL') }}",
+              'connector_param': {'callback_endpoint': "{{ lookup('ansible.builtin.env', 'DS_HOOK_URL') }}"}}]
+    created = list_task(run_playbook('feishu_search_data_sources', {'ds_config': items}, diff=True, env=env))
+    assert created['results'][0]['action'] == 'created'
+    assert created['after'][0]['icon_url'] == 'https://********@icons.example.com/t.png'
+    assert created['diff']['after']['config'][0]['connector_param']['callback_endpoint'] == \
+        'https://********@hooks.example.com/cb'
+    stored = sandbox.state()['feishu']['data_sources'][0]
+    assert stored['icon_url'] == env['DS_ICON_URL']  # the real URL went to Feishu
+    # a URL secret that only the API holds (not an option of the run) is masked by the sanitiser
+    run = run_playbook('feishu_search_data_sources', {'ds_state': 'gathered'}, env={'LIST_URL_SECRET': password})
+    gathered = list_task(run)['gathered']
+    assert gathered[0]['connector_param']['callback_endpoint'] == 'https://********@hooks.example.com/cb'
+    assert gathered[0]['icon_url'] == 'https://********@icons.example.com/t.png'
+
+
+# ----- the IAM call that finds the project id (issue 13) -----------------------------------------------------
+# A module without a project id signs GET /v3/projects with the same AK/SK (and a temporary key's security
+# token): a failing IAM answer that echoes the request must not show the secret key, the signature or the token.
+
+# The sandbox serves IAM on its DWS port; templated when the play runs, so a replay finds its own sandbox's IAM.
+SANDBOX_IAM = "{{ lookup('ansible.builtin.env', 'HW_DWS_ENDPOINT') }}"
+IAM_CASES = {
+    'dws_ext_data_source': ('Manage DWS data source', 'json', {
+        'dws_cluster_id': CLUSTER, 'dws_name': 'obs_new', 'dws_type': 'OBS', 'dws_agency': 'DWSAccessOBS',
+        'dws_connect_info': 'gaussdb', 'dws_iam_endpoint': SANDBOX_IAM}),
+    'dws_ext_data_sources': (LIST_TASK, 'html', {
+        'ds_config': [{'name': 'obs_new', 'type': 'OBS', 'agency': 'DWSAccessOBS', 'connect_info': 'gaussdb'}],
+        'dws_iam_endpoint': SANDBOX_IAM}),
+}
+
+
+@pytest.mark.parametrize('auth', ['permanent', 'temporary'])
+@pytest.mark.parametrize('playbook', sorted(IAM_CASES))
+def test_an_iam_call_echoed_into_its_error_shows_no_key_signature_or_token(
+        sandbox, sandbox_env, run_playbook, playbook, auth):
+    creds = sandbox.credentials()['dws']
+    env = {'HW_PROJECT_ID': None}
+    if auth == 'temporary':
+        temporary = creds['temporary']
+        env.update(HW_ACCESS_KEY=temporary['access_key'], HW_SECRET_KEY=temporary['secret_key'],
+                   HW_SECURITY_TOKEN=temporary['security_token'])
+    task, echo_format, extra_vars = IAM_CASES[playbook]
+    # IAM answers with the request echoed into the error: every header as sent, the Authorization included
+    sandbox.inject('echo', platform='iam', format=echo_format, status=400, count=20)
+    run = run_playbook(playbook, dict(extra_vars, expect_failure=True), env=env)  # audited at -vvvv
+    assert [s for t, s in run.statuses() if t == task] == ['failed'], run.output[-3000:]
+    result = run.task(task)
+    assert 'Traceback' not in run.output and 'MODULE FAILURE' not in run.output
+    assert [(e['op'], e['fault']) for e in sandbox.requests()] == [('iam.projects', 'echo')]  # no DWS call after it
+    msg = result['msg']
+    if echo_format == 'json':  # the whole echo is quoted, the signed headers masked
+        assert 'X-Sdk-Date' in msg and 'Authorization: ********' in msg, msg
+    else:  # an excerpt of the page (200 characters) is quoted: the security token comes early, masked
+        assert 'User-Agent' in msg and 'Authorization' not in msg, msg
+        assert ('X-Security-Token' in msg) is (auth == 'temporary'), msg
+    seen = sandbox.issued_secrets()
+    signatures = [s for s in seen if s.startswith('SDK-HMAC-SHA256 ')]
+    assert len(signatures) == 1  # the IAM call's Authorization went over the wire: the audit had it to find
+    secrets = signatures + [s for s in seen if s not in signatures] + [s for s in sandbox_env.secrets]
+    if auth == 'temporary':
+        assert env['HW_SECURITY_TOKEN'] in seen
+        secrets.append(env['HW_SECRET_KEY'])
+    assert run.leaked(secrets) == []
+
+
 def test_every_kind_of_secret_was_looked_for(request):
     """At the end of a full run: the audit looked for every kind of secret the issue lists, and the suite sent each."""
     names = set(getattr(item.module, '__name__', '') for item in request.session.items)

@@ -352,7 +352,7 @@ class DwsExtDataSourceResource(Resource):
         if payload.get('type') not in CREATABLE_TYPES:
             raise InputError('%s data source %r cannot be created by this collection: the API lists this type, but '
                              'its create fields are not documented. Create it in the console; the modules can read '
-                             'and delete it. Nothing was sent.' % (payload.get('type'), payload.get('name')))
+                             'and delete it. Nothing was written.' % (payload.get('type'), payload.get('name')))
         required = [('name', 'name'), ('type', 'type')]
         if payload.get('type') == OBS:
             required += [('user_name', 'agency'), ('connect_info', 'connect_info')]
