@@ -253,7 +253,7 @@ def test_an_iam_call_echoed_into_its_error_shows_no_key_signature_or_token(
     seen = sandbox.issued_secrets()
     signatures = [s for s in seen if s.startswith('SDK-HMAC-SHA256 ')]
     assert len(signatures) == 1  # the IAM call's Authorization went over the wire: the audit had it to find
-    secrets = signatures + [s for s in seen if s not in signatures] + [s for s in sandbox_env.secrets]
+    secrets = signatures + [s for s in seen if s not in signatures] + list(sandbox_env.secrets)
     if auth == 'temporary':
         assert env['HW_SECURITY_TOKEN'] in seen
         secrets.append(env['HW_SECRET_KEY'])

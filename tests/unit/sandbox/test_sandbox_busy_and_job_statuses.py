@@ -56,7 +56,7 @@ def test_cluster_busy_matches_method_and_path_and_counts(sandbox, dws, creds):
     assert dws.list().status == 200  # a GET: not matched
     created = dws.create(obs_body('elsewhere'), cluster_id=other_cluster)  # another cluster's path: not matched
     assert created.status == 200 and dws.wait_job(created.json['job_id'])['status'] == 'SUCCESS'
-    for _ in range(2):
+    for dummy in range(2):
         refused = dws.delete(seeded['id'])
         assert (refused.status, refused.json) == (403, {'error_code': 'DWS.7023', 'error_msg': 'resizing'})
     assert dws.find(seeded['id']) is not None
