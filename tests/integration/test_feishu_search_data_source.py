@@ -377,3 +377,19 @@ def test_no_secret_or_token_is_printed_at_vvvv(sandbox, sandbox_env, run_playboo
     assert run.results, run.output
     assert 'feishu.token' in ops(feishu_log(sandbox))
     assert leaked(run.output, sandbox, sandbox_env) == []
+
+
+# ----- a data source bound to a schema declared in the same play --------------------------------------------------
+
+def test_check_mode_of_a_data_source_bound_to_a_schema_not_created_yet_predicts_both(sandbox, run_playbook):
+    extra_vars = {'schema_id': 'play_schema', 'ds_name': 'Play tickets'}
+    run = run_playbook('feishu_schema_then_data_source', extra_vars, check=True)
+    assert run.rc == 0, run.output
+    assert run.task('Declare the schema')['changed'] is True
+    bound = run.task('Declare the data source bound to it')
+    assert bound['changed'] is True and bound['data_source']['schema_id'] == 'play_schema'
+    assert sandbox.writes('feishu') == [] and sandbox.state()['feishu']['schemas'] == []
+    run = run_playbook('feishu_schema_then_data_source', extra_vars)
+    assert run.rc == 0, run.output
+    assert [w['op'] for w in sandbox.writes('feishu')] == ['feishu.schema.create', 'feishu.create']
+    assert data_sources(sandbox)[0]['schema_id'] == 'play_schema'
