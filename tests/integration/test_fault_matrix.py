@@ -56,7 +56,9 @@ DR = 'dws_ext_data_source'
 DI = 'dws_ext_data_source_info'
 FL = 'feishu_search_data_sources'
 DL = 'dws_ext_data_sources'
-MODULES = (FS, FI, DR, DI, FL, DL)
+SS = 'feishu_search_schema'
+SI = 'feishu_search_schema_info'
+MODULES = (FS, FI, DR, DI, FL, DL, SS, SI)
 FAULT_COLUMNS = ('429 + reset header', 'HTTP 500', 'HTTP 502', 'HTTP 503', 'Feishu 1270001', 'Feishu 1270003',
                  'DWS.0011', 'DWS.7023', 'malformed body', 'dropped connection', 'slow > timeout', 'token expiry',
                  'job FAIL', 'job STOP', 'job hang', 'answer > timeout', 'acted, then 502', 'PUT+reboot lost',
@@ -119,6 +121,7 @@ FEISHU_WRITE_FAULTS = {
     'token expiry': ('update', feishu_fault('token_expired', 'feishu.patch'), 1, ['99991663']),
 }
 PERSISTENT_FAULT_OVERRIDES = {
+    (SS, 'slow > timeout'): feishu_fault('slow', 'feishu.schema.get', delay=SLOW_DELAY),
     (FS, 'slow > timeout'): feishu_fault('slow', 'feishu.list', delay=SLOW_DELAY),
     (DR, 'slow > timeout'): dws_fault('slow', 'dws.list', delay=SLOW_DELAY),
 }
@@ -168,10 +171,48 @@ DWS_READ_FAULTS = {
 }
 
 
+# ----- the schema modules (issue 14) ------------------------------------------------------------------------------
+# feishu_search_schema creates (POST), updates (PATCH of a desc) and deletes (after listing the data sources) one
+# schema; feishu_search_schema_info reads one by schema_id (a listing of the data sources, then one GET).
+
+SCHEMA_ID = 'ticket_schema'
+SCHEMA_PROPERTIES = [{'name': 'title', 'type': 'text', 'is_returnable': True, 'desc': 'Title'}]
+SCHEMA_SEED = {'schema_id': SCHEMA_ID, 'properties': SCHEMA_PROPERTIES}
+SCHEMA_OPS = {
+    'create': {'args': {'schema_id': SCHEMA_ID, 'properties': SCHEMA_PROPERTIES}, 'seed': [],
+               'write': 'feishu.schema.create'},
+    'update': {'args': {'schema_id': SCHEMA_ID, 'properties': [dict(SCHEMA_PROPERTIES[0], desc='Ticket title')]},
+               'seed': [SCHEMA_SEED], 'write': 'feishu.schema.patch'},
+    'delete': {'args': {'schema_id': SCHEMA_ID, 'state': 'absent'}, 'seed': [SCHEMA_SEED],
+               'write': 'feishu.schema.delete'},
+}
+SCHEMA_WRITE_FAULTS = {
+    '429 + reset header': ('create', feishu_fault('rate_limit', 'feishu.schema.create', reset=1), 2,
+                           ['99991400', 'HTTP 429']),
+    'HTTP 500': ('create', feishu_fault('http_error', 'feishu.schema.create', status=500), 2,
+                 ['1270001', 'HTTP 500', 'log id']),
+    'HTTP 502': ('update', feishu_fault('http_error', 'feishu.schema.patch', status=502), 2, ['HTTP 502', 'log id']),
+    'HTTP 503': ('delete', feishu_fault('http_error', 'feishu.schema.delete', status=503), 2, ['HTTP 503', 'log id']),
+    'Feishu 1270001': ('update', feishu_fault('feishu_code', 'feishu.schema.patch', code=1270001), 2,
+                       ['1270001', 'log id']),
+    'Feishu 1270003': ('create', feishu_fault('feishu_code', 'feishu.schema.create', code=1270003), 2,
+                       ['1270003', 'log id']),
+    'malformed body': ('create', feishu_fault('malformed', 'feishu.schema.create'), 2,
+                       ['not Feishu JSON', '502 Bad Gateway']),
+    'dropped connection': ('update', feishu_fault('drop', 'feishu.schema.patch'), 2, ['Connection failed']),
+    'slow > timeout': ('create', feishu_fault('slow', 'feishu.schema.create', delay=SLOW_DELAY), 1,
+                       ['No response within 2s']),
+    'token expiry': ('update', feishu_fault('token_expired', 'feishu.schema.patch'), 1, ['99991663']),
+}
+SCHEMA_READ_FAULTS = dict((column, (dict(fault, op='feishu.schema.get'), count, msg))
+                          for column, (fault, count, msg) in FEISHU_READ_FAULTS.items())
+
+
 # Creates the sandbox short-circuits with an answer that leaves it open whether the backend acted: the module
 # cannot tell them from a create that did land, so it never repeats them and fails as unconfirmed.
 UNCONFIRMED_CREATES = set([(FS, 'HTTP 500'), (FS, 'Feishu 1270003'), (FS, 'malformed body'),
-                           (DR, 'HTTP 500'), (DR, 'malformed body'), (DR, 'dropped connection')])
+                           (DR, 'HTTP 500'), (DR, 'malformed body'), (DR, 'dropped connection'),
+                           (SS, 'HTTP 500'), (SS, 'Feishu 1270003'), (SS, 'malformed body')])
 UNCONFIRMED_MSG = ['may have been carried out', 'adopts it']
 REBOOT_UPDATE = dict(DWS_OPS['update']['args'], reboot=True)
 NO_DATA = '{"code": 0, "msg": "success"}'
@@ -221,9 +262,32 @@ EXTRA_ROWS = [
 # Every module against a sandbox whose certificate it cannot verify: one attempt, no retry.
 TLS_MSG = ['certificate verify failed', 'validate_certs']
 TLS_ROWS = [(module, 'certificate error', 'persistent', op, None, 'tls', TLS_MSG, {})
-            for module, op in ((FS, 'create'), (FI, 'read'), (DR, 'create'), (DI, 'read'))]
-READ_ARGS = {FI: {'name': 'Tickets'}, DI: {'cluster_id': CLUSTER, 'type': 'OBS'}}
-READ_SEEDS = {FI: [FEISHU_SEED], DI: [DWS_SEED]}
+            for module, op in ((FS, 'create'), (FI, 'read'), (DR, 'create'), (DI, 'read'), (SS, 'create'),
+                               (SI, 'read'))]
+READ_ARGS = {FI: {'name': 'Tickets'}, DI: {'cluster_id': CLUSTER, 'type': 'OBS'}, SI: {'schema_id': [SCHEMA_ID]}}
+READ_SEEDS = {FI: [FEISHU_SEED], DI: [DWS_SEED], SI: [SCHEMA_SEED]}
+SCHEMA_EXTRA_ROWS = [
+    (SS, 'answer > timeout', 'transient', 'create', feishu_fault('answer_late', 'feishu.schema.create',
+                                                                 delay=SLOW_DELAY, count=1), 'survived', [],
+     {'timeout': 2}),
+    (SS, 'acted, then 502', 'transient', 'create', feishu_fault('act_then_answer', 'feishu.schema.create',
+                                                                status=502, count=1), 'survived', [], {}),
+    (SS, 'acted, then 502', 'persistent', 'create', feishu_fault('act_then_answer', 'feishu.schema.create',
+                                                                 status=504, act_after=3, count=1), 'survived', [], {}),
+    (SS, 'success, no data', 'transient', 'create', feishu_fault('act_then_answer', 'feishu.schema.create', status=200,
+                                                                 content_type='application/json',
+                                                                 body=NO_DATA, count=1), 'survived', [], {}),
+    (SS, 'success, no data', 'persistent', 'create', feishu_fault('malformed', 'feishu.schema.create', status=200,
+                                                                  content_type='application/json',
+                                                                  body=NO_DATA, count=PERSISTENT),
+     'unconfirmed', ['without data.schema', 'adopts it'], {}),
+    (SS, 'endless pages', 'persistent', 'delete', feishu_fault('endless_pages', 'feishu.list', count=10 ** 5),
+     'failed cleanly', ['did not end after 1000 pages'], {}),
+    (SI, 'endless pages', 'persistent', 'read', feishu_fault('endless_pages', 'feishu.list', count=10 ** 5),
+     'failed cleanly', ['did not end after 1000 pages'], {}),
+    (SI, 'oversized answer', 'persistent', 'read', feishu_fault('oversized', 'feishu.schema.get', count=PERSISTENT),
+     'failed cleanly', ['larger than 16 MB'], {}),
+]
 
 
 def extra_cases(rows, lane=None):
@@ -233,7 +297,7 @@ def extra_cases(rows, lane=None):
         if op == 'read':
             args, seed, write_op = READ_ARGS[module], READ_SEEDS[module], None
         else:
-            table = FEISHU_OPS if feishu else DWS_OPS
+            table = SCHEMA_OPS if module == SS else FEISHU_OPS if feishu else DWS_OPS
             args, seed, write_op = table[op]['args'], table[op]['seed'], table[op]['write']
         args = dict(args, retries=RETRIES, timeout=10)
         args.update(extra_args)
@@ -299,6 +363,8 @@ def job_cases():
 
 
 def snapshot(module, seed, settings):
+    if module in (SS, SI):
+        return {'feishu': [], 'feishu_schemas': list(seed), 'dws': [], 'settings': dict(settings)}
     if module.startswith('feishu'):
         return {'feishu': list(seed), 'dws': [], 'settings': dict(settings)}
     return {'feishu': [], 'dws': list(seed), 'settings': dict(settings)}
@@ -394,7 +460,9 @@ CASES = (write_cases(FS, FEISHU_WRITE_FAULTS, FEISHU_OPS, {})
          + read_cases(FI, FEISHU_READ_FAULTS, {'name': 'Tickets'}, [FEISHU_SEED], {})
          + write_cases(DR, DWS_WRITE_FAULTS, DWS_OPS, DWS_SETTINGS) + job_cases()
          + read_cases(DI, DWS_READ_FAULTS, {'cluster_id': CLUSTER, 'type': 'OBS'}, [DWS_SEED], DWS_SETTINGS)
-         + extra_cases(EXTRA_ROWS) + extra_cases(TLS_ROWS, lane='tls') + list_cases(LIST_ROWS))
+         + extra_cases(EXTRA_ROWS) + extra_cases(TLS_ROWS, lane='tls') + list_cases(LIST_ROWS)
+         + write_cases(SS, SCHEMA_WRITE_FAULTS, SCHEMA_OPS, {})
+         + read_cases(SI, SCHEMA_READ_FAULTS, READ_ARGS[SI], READ_SEEDS[SI], {}) + extra_cases(SCHEMA_EXTRA_ROWS))
 CASES_BY_ID = dict((case['id'], case) for case in CASES)
 
 
@@ -500,7 +568,18 @@ def dws_sources(outcome):
 def assert_final_state(case, outcome, changed):
     """The sandbox's data after the case: the operation done (changed) or nothing changed."""
     op = case['op']
-    if case['module'] == FS:
+    if case['module'] == SS:
+        found = outcome['sandbox']['state']['feishu']['schemas']
+        creates = [e for e in outcome['sandbox']['requests'] if e['op'] == 'feishu.schema.create'
+                   and not e['query'].get('validate_only') and e['status'] == 200]
+        assert len(creates) <= 1, creates  # never created twice
+        if op == 'create':
+            assert found == ([SCHEMA_SEED] if changed else []), found
+        elif op == 'update':
+            assert [p['desc'] for s in found for p in s['properties']] == ['Ticket title' if changed else 'Title']
+        else:
+            assert [s['schema_id'] for s in found] == ([] if changed else [SCHEMA_ID])
+    elif case['module'] == FS:
         sources = feishu_sources(outcome)
         tickets = [s for s in sources if s['name'] == 'Tickets']
         if op == 'create':
@@ -545,6 +624,10 @@ def check_transient(case, outcome):
     assert fault_fired(outcome), 'the fault never fired: the case tests nothing'
     if case['op'] == 'read':
         assert result['changed'] is False
+        if case['module'] == SI:
+            assert [item['schema_id'] for item in result['schemas']] == [SCHEMA_ID]
+            assert effective_writes(outcome) == []
+            return
         key = 'data_sources' if case['module'] == FI else 'ext_data_sources'
         expected_id = FEISHU_ID if case['module'] == FI else DWS_ID
         assert [item['id'] for item in result[key]] == [expected_id]

@@ -15,6 +15,7 @@ import json
 
 import pytest
 import yaml
+from urllib.request import ProxyHandler, Request, build_opener
 from ansible.module_utils.six.moves.urllib.parse import quote
 
 import harness
@@ -258,6 +259,62 @@ def test_an_iam_call_echoed_into_its_error_shows_no_key_signature_or_token(
         assert env['HW_SECURITY_TOKEN'] in seen
         secrets.append(env['HW_SECRET_KEY'])
     assert run.leaked(secrets) == []
+
+
+# ----- the schema modules (issue 14) ------------------------------------------------------------------------
+# An echoing gateway puts the request's headers (the Authorization header holds the tenant token) into the error the
+# module reports; every run is audited at -vvvv for the app secret and each token the sandbox issued or was given.
+
+SCHEMA_TASK = 'Manage schema'
+SCHEMA_INFO_TASK = 'Read schemas'
+SCHEMA = {'schema_id': 'ticket_schema', 'properties': [{'name': 'title', 'type': 'text', 'desc': 'Title'}]}
+SCHEMA_CASES = {
+    # case: (playbook, task, extra vars, the echoed op, echo format)
+    'patch': ('feishu_search_schema', SCHEMA_TASK,
+              {'schema_id': 'ticket_schema', 'schema_properties': [{'name': 'title', 'type': 'text', 'desc': 'New'}]},
+              'feishu.schema.patch', 'json'),
+    'recreate dry run': ('feishu_search_schema', SCHEMA_TASK,
+                         {'schema_id': 'ticket_schema', 'schema_recreate': True,
+                          'schema_properties': [{'name': 'title', 'type': 'tinytext'}]},
+                         'feishu.schema.create', 'html'),
+    'delete': ('feishu_search_schema', SCHEMA_TASK, {'schema_id': 'ticket_schema', 'schema_state': 'absent'},
+               'feishu.schema.delete', 'json'),
+    'info get': ('feishu_search_schema_info', SCHEMA_INFO_TASK, {'schema_id': ['ticket_schema']},
+                 'feishu.schema.get', 'json'),
+}
+
+
+def fetch_tenant_token(sandbox):
+    feishu = sandbox.credentials()['feishu']
+    body = json.dumps({'app_id': feishu['app_id'], 'app_secret': feishu['app_secret']}).encode('utf-8')
+    request = Request(sandbox.base_url + '/open-apis/auth/v3/tenant_access_token/internal', data=body, method='POST',
+                      headers={'Content-Type': 'application/json; charset=utf-8'})
+    with build_opener(ProxyHandler({})).open(request, timeout=10) as response:
+        return json.loads(response.read().decode('utf-8'))['tenant_access_token']
+
+
+@pytest.mark.parametrize('auth', ['app secret', 'given token'])
+@pytest.mark.parametrize('case', sorted(SCHEMA_CASES))
+def test_a_schema_call_echoed_into_its_error_shows_no_token(sandbox, run_playbook, case, auth):
+    playbook, task, extra_vars, op, echo_format = SCHEMA_CASES[case]
+    sandbox.seed_feishu_schemas([SCHEMA])
+    env = {}
+    if auth == 'given token':  # as AWX injects it: through the environment
+        env = {'FEISHU_APP_ID': None, 'FEISHU_APP_SECRET': None, 'FEISHU_TENANT_ACCESS_TOKEN': fetch_tenant_token(sandbox)}
+        sandbox.clear_log()
+    sandbox.inject('echo', op=op, format=echo_format, status=400, count=20)
+    run = run_playbook(playbook, dict(extra_vars, expect_failure=True), env=env)  # audited at -vvvv
+    assert [s for t, s in run.statuses() if t == task] == ['failed'], run.output[-3000:]
+    result = run.task(task)
+    assert 'Traceback' not in run.output and 'MODULE FAILURE' not in run.output
+    assert [e['op'] for e in sandbox.requests('feishu') if e['fault']] == [op]  # echoed once, not retried
+    assert result['changed'] is False and sandbox.state()['feishu']['schemas'] == [SCHEMA]  # nothing written
+    if echo_format == 'json':  # the whole echo is quoted, the Authorization header masked
+        assert 'Authorization: ********' in result['msg'], result['msg']
+    else:  # an excerpt of the page is quoted
+        assert 'not Feishu JSON: <html><body><pre>Host: ' in result['msg'] and 'Bearer' not in result['msg']
+    tokens = [s for s in sandbox.issued_secrets() if s.startswith('t-')]
+    assert len(tokens) == 1 and run.leaked(tokens) == []  # the token went over the wire, and never shows
 
 
 def test_every_kind_of_secret_was_looked_for(request):

@@ -68,6 +68,19 @@ def after_write(**written):
         raise
 
 
+@contextmanager
+def replacing(description, **written):
+    """The create of a re-create, after ``description`` was deleted: a failure says that the old one is gone."""
+    try:
+        with after_write(**written):
+            yield
+    except DsopsError as error:
+        gone = '%s was deleted to be re-created, so it does not exist until a create succeeds: run the task again.' % (
+            description)
+        error.hint = ' '.join(text for text in (gone, error.hint) if text)
+        raise
+
+
 class InputError(DsopsError):
     """Invalid or contradictory options; detected before anything is written."""
 

@@ -147,6 +147,8 @@ def plan_present(fields, desired, current, allow_recreate=False, force_recreate=
     if (conflicts and allow_recreate) or force_recreate:
         recreate_payload = merge_dict(_writable_current(fields, current), desired)
         after = _compared_view(fields, recreate_payload)
+        # what the new object carries over from the old one shows on both sides, not as an addition
+        before = _compared_view(fields, dict((k, v) for k, v in current.items() if k in managed or k in after))
         return Plan(RECREATE, payload=recreate_payload, changes=changes, conflicts=conflicts,
                     before=before, after=after)
 

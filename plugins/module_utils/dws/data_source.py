@@ -17,7 +17,7 @@ import re
 from ansible_collections.dsops.cloud.plugins.module_utils.dws.client import (
     BUSY_REFUSAL_CODES, configure_status, is_not_found, run_status)
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import (
-    ApiError, DsopsError, InputError, JobError, after_write)
+    ApiError, DsopsError, InputError, JobError, after_write, replacing)
 from ansible_collections.dsops.cloud.plugins.module_utils.core.reconcile import Field
 from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import Outcome, Resource
 from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import check_range
@@ -502,7 +502,7 @@ class DwsExtDataSourceResource(Resource):
         deleted = self.delete(current, force_wait=True)  # the name must be free before it is used again
         # even if someone else deleted it meanwhile, the create is this run's write
         try:
-            with after_write(deleted=current.get('id')):
+            with replacing('%s %s' % (self.noun, self.identify(current)), deleted=current.get('id')):
                 created = self.create(payload)
         except DsopsError as error:
             error.warnings = deleted.warnings + error.warnings  # what the delete's job warned of still holds

@@ -31,7 +31,7 @@ import re
 
 from ansible_collections.dsops.cloud.plugins.module_utils.core import reconcile
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import (
-    ApiError, ConflictError, DsopsError, InputError, after_write)
+    ApiError, ConflictError, DsopsError, InputError, after_write, replacing)
 from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import Outcome, Resource
 from ansible_collections.dsops.cloud.plugins.module_utils.core.reconcile import Field
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu.client import SCHEMA_NOT_FOUND_CODE
@@ -634,7 +634,7 @@ class FeishuSchemaResource(Resource):
                                                     '(validate_only), so the schema was not deleted.') if text)
             raise
         deleted = self.delete(current)
-        with after_write(deleted=self.schema_id):
+        with replacing('Schema %r' % self.schema_id, deleted=self.schema_id):
             created = self.create(payload)
         return Outcome(created.obj, warnings=deleted.warnings + created.warnings)
 
