@@ -453,7 +453,7 @@ def test_creating_a_lake_formation_source_is_refused_with_no_write(sandbox, run_
                                                'dws_type': 'LAKE_FORMATION', 'dws_description': 'New lake'},
                       failing=True)
     assert "LAKE_FORMATION data source 'lf_new' cannot be created" in result['msg']
-    assert 'not documented' in result['msg'] and 'Nothing was sent' in result['msg']
+    assert 'not documented' in result['msg'] and 'Nothing was written' in result['msg']
     # the one listing that shows no such source exists, then the refusal: no write was attempted
     assert [(e['op'], e['query']) for e in sandbox.requests()] == [('dws.list', {'type': ['LAKE_FORMATION']})]
     assert list(sources(sandbox)) == ['lf_src1']
