@@ -143,7 +143,7 @@ attributes:
     description: Only the list call(s) are made; the result is the predicted one.
     support: full
   diff_mode:
-    description: Returns the managed fields before and after in RV(diff).
+    description: Returns the managed fields before and after in RV(diff), as YAML text in the module's option names.
     support: full
 notes:
   - There is no API call to read one data source, so the module lists the cluster's data sources of a type
@@ -338,18 +338,29 @@ job:
       type: str
 diff:
   description:
-    - The managed fields (API names) before and after; V({}) on the absent side.
+    - The fields the task manages, before and after, as YAML text in the module's option names (C(agency), not the
+      API's C(user_name)), so that C(--diff) prints a readable unified diff. An absent side is empty text.
+    - The MRS password never shows.
   returned: in diff mode
   type: dict
-  sample:
+  contains:
     before:
-      name: obs_src1
-      type: OBS
-      user_name: DWSAccessOBS
+      description: The fields before, as YAML text.
+      type: str
     after:
-      name: obs_src1
-      type: OBS
-      user_name: DWSAccessOBS2
+      description: The fields after (predicted in check mode), as YAML text.
+      type: str
+    before_header:
+      description: The data source the diff is of, with its ID when it has one.
+      type: str
+    after_header:
+      description: The same as RV(diff.before_header).
+      type: str
+  sample:
+    before: "name: obs_src1\ntype: OBS\nagency: DWSAccessOBS\n"
+    after: "name: obs_src1\ntype: OBS\nagency: DWSAccessOBS2\n"
+    before_header: "DWS external data source 'obs_src1' (id 66666666-7777-8888-9999-000000000000)"
+    after_header: "DWS external data source 'obs_src1' (id 66666666-7777-8888-9999-000000000000)"
 conflicts:
   description: The create-only fields that differ, with current and desired values.
   returned: on failure, when a create-only field differs and O(recreate=false)

@@ -210,7 +210,7 @@ attributes:
     description: Returns the whole set before and after in RV(diff).
     support: full
     details:
-      - The diff is in the O(config) format. Without a change both sides are the same.
+      - The diff is YAML text in the O(config) format. Without a change both sides are the same.
   platform:
     description: The module talks to the DWS API from the host it runs on, usually the controller.
     support: N/A
@@ -521,13 +521,28 @@ gathered:
       user_name: mrs_reader
 diff:
   description:
-    - The whole set before and after, each side a dictionary whose C(config) holds RV(before) or RV(after) (ansible-core
-      prints a diff of dictionaries, not of lists). Without a change, C(after) is the same as C(before).
+    - The whole set before and after, each side RV(before) or RV(after) as YAML text (a list in the O(config) format,
+      Unicode kept), so that C(--diff) prints a readable unified diff. Without a change both sides are the same.
   returned: in diff mode, when O(state) is not V(gathered) and the task succeeded
   type: dict
+  contains:
+    before:
+      description: RV(before) as YAML text.
+      type: str
+    after:
+      description: RV(after) as YAML text (predicted in check mode).
+      type: str
+    before_header:
+      description: What the set is, for the lines C(--diff) prints above the diff.
+      type: str
+    after_header:
+      description: The same as RV(diff.before_header).
+      type: str
   sample:
-    before: {"config": [{"id": "66666666-7777-8888-9999-000000000000", "name": "obs_sales", "type": "OBS", "agency": "DWSAccessOBS"}]}
-    after: {"config": [{"id": "66666666-7777-8888-9999-000000000000", "name": "obs_sales", "type": "OBS", "agency": "DWSAccessOBS2"}]}
+    before: "- id: 66666666-7777-8888-9999-000000000000\n  name: obs_sales\n  type: OBS\n  agency: DWSAccessOBS\n"
+    after: "- id: 66666666-7777-8888-9999-000000000000\n  name: obs_sales\n  type: OBS\n  agency: DWSAccessOBS2\n"
+    before_header: "the external data sources of cluster 11111111-2222-3333-4444-555555555555 (config)"
+    after_header: "the external data sources of cluster 11111111-2222-3333-4444-555555555555 (config)"
 problems:
   description:
     - Every problem found in O(config), one line per problem, each starting with the item's position and name.

@@ -144,7 +144,8 @@ attributes:
     details: Check mode performs only reads and returns the predicted data source.
   diff_mode:
     support: full
-    details: The diff holds the managed fields before and after; an absent data source is shown as C({}).
+    details: The diff holds the managed fields before and after as YAML text in option names; an absent data source
+      is empty text.
   platform:
     platforms: all
 notes:
@@ -301,12 +302,30 @@ data_source:
       type: bool
       sample: false
 diff:
-  description: The managed fields before and after, in the API's field names; C({}) for an absent side.
-  returned: when diff mode is on
+  description:
+    - The fields the task manages, before and after, as YAML text in the module's option names (C(online),
+      not the API's C(state)), with non-ASCII text such as Chinese names kept as it is, so that C(--diff) prints
+      a readable unified diff. An absent side is empty text.
+  returned: in diff mode
   type: dict
+  contains:
+    before:
+      description: The fields before, as YAML text.
+      type: str
+    after:
+      description: The fields after (predicted in check mode), as YAML text.
+      type: str
+    before_header:
+      description: The data source the diff is of, with its ID when it has one.
+      type: str
+    after_header:
+      description: The same as RV(diff.before_header).
+      type: str
   sample:
-    before: {"name": "Tickets", "state": 1}
-    after: {"name": "Tickets", "state": 0}
+    before: "name: Tickets\nonline: false\ni18n_name:\n  zh_cn: 工单\n"
+    after: "name: Tickets\nonline: true\ni18n_name:\n  zh_cn: 工单系统\n"
+    before_header: "Feishu data source 'Tickets' (id 7300000000000000000)"
+    after_header: "Feishu data source 'Tickets' (id 7300000000000000000)"
 written:
   description:
     - Set when the task failed after a write that the API accepted, or may have accepted (its answer was lost).

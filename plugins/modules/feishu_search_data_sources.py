@@ -206,8 +206,8 @@ attributes:
   diff_mode:
     support: full
     details:
-      - The diff is the whole set before and after, in the O(config) format. Without a change both sides are the
-        same.
+      - The diff is the whole set before and after, as YAML text in the O(config) format. Without a change both sides
+        are the same.
   platform:
     platforms: all
 notes:
@@ -460,13 +460,28 @@ gathered:
       connector_param: {"callback_endpoint": "https://search.example.com/feishu", "callback_user_id_type": "open_id"}
 diff:
   description:
-    - The whole set before and after, each side a dictionary whose C(config) holds RV(before) or RV(after) (ansible-core
-      prints a diff of dictionaries, not of lists). Without a change, C(after) is the same as C(before).
+    - The whole set before and after, each side RV(before) or RV(after) as YAML text (a list in the O(config) format,
+      Unicode kept), so that C(--diff) prints a readable unified diff. Without a change both sides are the same.
   returned: in diff mode, when O(state) is not V(gathered) and the task succeeded
   type: dict
+  contains:
+    before:
+      description: RV(before) as YAML text.
+      type: str
+    after:
+      description: RV(after) as YAML text (predicted in check mode).
+      type: str
+    before_header:
+      description: What the set is, for the lines C(--diff) prints above the diff.
+      type: str
+    after_header:
+      description: The same as RV(diff.before_header).
+      type: str
   sample:
-    before: {"config": [{"id": "7300000000000000000", "name": "Tickets", "online": false}]}
-    after: {"config": [{"id": "7300000000000000000", "name": "Tickets", "online": true}]}
+    before: "- id: '7300000000000000000'\n  name: Tickets\n  online: false\n  i18n_name:\n    zh_cn: 工单\n"
+    after: "- id: '7300000000000000000'\n  name: Tickets\n  online: true\n  i18n_name:\n    zh_cn: 工单\n"
+    before_header: "the Feishu data sources (config)"
+    after_header: "the Feishu data sources (config)"
 problems:
   description:
     - Every problem found in O(config), one line per problem, each starting with the item's position and name.

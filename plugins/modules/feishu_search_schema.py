@@ -280,8 +280,8 @@ attributes:
       returns the predicted schema.
   diff_mode:
     support: full
-    details: The diff holds the managed part of the schema before and after, in option names, with the properties
-      sorted by name and false or empty values left out; an absent schema is shown as C({}).
+    details: The diff holds the managed part of the schema before and after as YAML text in option names, with the
+      properties sorted by name and false or empty values left out; an absent schema is empty text.
   platform:
     platforms: all
 notes:
@@ -430,13 +430,29 @@ schema:
       sample: {"card_key": "search_common_card", "fields_mapping": [{"display_field": "summary", "data_field": "${title}"}]}
 diff:
   description:
-    - The managed part of the schema before and after, in option names; C({}) for an absent side.
+    - The managed part of the schema before and after, as YAML text in option names, so that C(--diff) prints a
+      readable unified diff; an absent side is empty text.
     - Properties are sorted by name, and false or empty values are left out.
   returned: when diff mode is on
   type: dict
+  contains:
+    before:
+      description: The schema before, as YAML text.
+      type: str
+    after:
+      description: The schema after (predicted in check mode), as YAML text.
+      type: str
+    before_header:
+      description: The schema the diff is of.
+      type: str
+    after_header:
+      description: The same as RV(diff.before_header).
+      type: str
   sample:
-    before: {"schema_id": "ticket_schema", "properties": [{"name": "title", "type": "text", "desc": "Title"}]}
-    after: {"schema_id": "ticket_schema", "properties": [{"name": "title", "type": "text", "desc": "Ticket title"}]}
+    before: "schema_id: ticket_schema\nproperties:\n- name: title\n  type: text\n  desc: Title\n"
+    after: "schema_id: ticket_schema\nproperties:\n- name: title\n  type: text\n  desc: Ticket title\n"
+    before_header: "Feishu search schema 'ticket_schema'"
+    after_header: "Feishu search schema 'ticket_schema'"
 conflicts:
   description:
     - The differences that cannot change in place, by C(properties.<name>.<field>) (or C(properties.<name>) for a

@@ -23,6 +23,7 @@ for _path in (HERE, os.path.dirname(HERE), os.path.join(os.path.dirname(HERE), '
 # pylint: disable=wrong-import-position
 import collection_path  # noqa: E402
 from fixture import clean_sandbox_fixture, sandbox_fixture  # noqa: E402
+import harness  # noqa: E402
 from harness import AUDIT_STATS, PlaybookRunner, build_sandbox_env  # noqa: E402
 
 collection_path.make_importable()
@@ -41,6 +42,24 @@ def sandbox_env(sandbox):
 @pytest.fixture
 def run_playbook(sandbox_env, tmp_path):
     return PlaybookRunner(sandbox_env, str(tmp_path))
+
+
+def pytest_configure(config):
+    # the last step of a parallel run: the check-mode replay and the audit totals see every worker's runs
+    if os.environ.get('DSOPS_REPLAY_FROM'):
+        harness.load_records(os.environ['DSOPS_REPLAY_FROM'])
+
+
+def pytest_collection_finish(session):
+    harness.SUITE_MODULES.update(item.module.__name__ for item in session.items if getattr(item, 'module', None))
+
+
+def pytest_sessionfinish(session):  # pylint: disable=unused-argument
+    # under pytest-xdist each worker saves its own runs (the controller ran none)
+    record_dir = os.environ.get('DSOPS_RECORD_DIR')
+    if record_dir and AUDIT_STATS['runs']:
+        worker = os.environ.get('PYTEST_XDIST_WORKER', 'main')
+        harness.save_records(os.path.join(record_dir, '%s-%d.json' % (worker, os.getpid())))
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -15,6 +15,8 @@ import shlex
 import subprocess
 import sys
 
+import yaml
+
 from ansible.module_utils.six.moves.urllib.parse import quote
 
 __metaclass__ = type
@@ -39,6 +41,34 @@ SECRET_ENV_KINDS = {
 # 'rc'}: 'sandbox' is the data the sandbox held just before the run, 'sandbox_after' just after it (see
 # sandbox_snapshot), 'requests' how many requests the run made, 'writes' the log entries of its writes.
 INVOCATIONS = []
+# The test modules whose runs INVOCATIONS and AUDIT_STATS hold: this session's, and those of sessions loaded
+# with load_records (pytest-xdist workers record their runs; a last session replays and audits all of them).
+SUITE_MODULES = set()
+
+
+def save_records(path):
+    """Write this session's recorded runs and audit totals to ``path`` (JSON), for load_records."""
+    audit = dict(AUDIT_STATS, secrets=sorted(AUDIT_STATS['secrets']))
+    with open(path, 'w') as handle:
+        json.dump({'modules': sorted(SUITE_MODULES), 'invocations': INVOCATIONS, 'audit': audit}, handle)
+
+
+def load_records(directory):
+    """Add the runs and audit totals that other sessions saved in ``directory``; fail when there are none."""
+    names = sorted(name for name in os.listdir(directory) if name.endswith('.json'))
+    if not names:
+        raise RuntimeError('no recorded runs in %s: run the integration suite with DSOPS_RECORD_DIR first' % directory)
+    for name in names:
+        with open(os.path.join(directory, name)) as handle:
+            saved = json.load(handle)
+        SUITE_MODULES.update(saved['modules'])
+        INVOCATIONS.extend(saved['invocations'])
+        audit = saved['audit']
+        for key in ('runs', 'leaks'):
+            AUDIT_STATS[key] += audit[key]
+        AUDIT_STATS['secrets'].update(audit['secrets'])
+        for key in ('kinds', 'exercised'):
+            AUDIT_STATS[key].update(audit[key])
 
 
 class SandboxEnv(dict):
@@ -50,6 +80,13 @@ class SandboxEnv(dict):
         self.client = client
         # secret value -> its kind, for the audit's per-kind figures
         self.kinds = dict(kinds or {})
+
+
+def diff_of(result):
+    """{'before': ..., 'after': ...} of a module's text diff, each side parsed from its YAML ({} when empty)."""
+    diff = result['diff']
+    assert diff['before_header'] == diff['after_header'] and diff['before_header']
+    return dict((side, yaml.safe_load(diff[side]) or {}) for side in ('before', 'after'))
 
 
 def build_sandbox_env(client):

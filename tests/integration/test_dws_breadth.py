@@ -17,6 +17,8 @@ from __future__ import absolute_import, division, print_function
 
 import pytest
 
+from harness import diff_of
+
 __metaclass__ = type
 
 TASK, INFO_TASK, LIST_TASK = 'Manage DWS data source', 'Read DWS data sources', 'Manage data sources'
@@ -436,7 +438,7 @@ def test_the_single_module_deletes_a_lake_formation_source(sandbox, run_playbook
         absent['dws_type'] = 'LAKE_FORMATION'
     result = run_task(run_playbook, PLAYBOOK, absent, diff=True)
     assert result['changed'] is True and result['job']['status'] == 'SUCCESS'
-    assert result['diff']['before']['type'] == 'LAKE_FORMATION' and result['diff']['after'] == {}
+    assert diff_of(result)['before']['type'] == 'LAKE_FORMATION' and diff_of(result)['after'] == {}
     assert [(w['method'], w['path'], w['status']) for w in sandbox.writes('dws')] == [
         ('DELETE', '%s/%s' % (COLLECTION, seeded['lf_src1']['id']), 200)]
     assert listed_types(sandbox.requests('dws'))[:3 if not with_type else 1] == (

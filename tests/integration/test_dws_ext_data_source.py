@@ -11,6 +11,8 @@ from __future__ import absolute_import, division, print_function
 
 import pytest
 
+from harness import diff_of
+
 __metaclass__ = type
 
 TASK = 'Manage DWS data source'
@@ -129,8 +131,8 @@ def test_create_mrs_sends_the_password_then_the_same_task_writes_nothing(sandbox
     assert [(w['method'], w['body']) for w in writes] == [('POST', {
         'type': 'MRS', 'data_source_name': 'mrs_src1', 'data_source_id': MRS_CLUSTER, 'user_name': 'mrs_user',
         'user_pwd': '<redacted>'})]
-    assert created['diff'] == {'before': {}, 'after': {'name': 'mrs_src1', 'type': 'MRS', 'user_name': 'mrs_user',
-                                                       'data_source_id': MRS_CLUSTER}}
+    assert diff_of(created) == {'before': {}, 'after': {'name': 'mrs_src1', 'type': 'MRS', 'user_name': 'mrs_user',
+                                                        'mrs_cluster_id': MRS_CLUSTER}}
     assert 'user_pwd' not in created['ext_data_source']
     assert created['ext_data_source']['version'] == 'MRS 3.1.0'
     assert_all_signatures_accepted(sandbox)
@@ -170,8 +172,8 @@ def test_an_agency_change_is_exactly_one_put_with_the_reconfigure_body(sandbox, 
          {'reconfigure': {'reboot': False, 'agency': 'DWSAccessOBS2'}})]
     assert result['ext_data_source']['user_name'] == 'DWSAccessOBS2'
     assert result['job']['status'] == 'SUCCESS'
-    assert result['diff']['before']['user_name'] == 'DWSAccessOBS'
-    assert result['diff']['after']['user_name'] == 'DWSAccessOBS2'
+    assert diff_of(result)['before']['agency'] == 'DWSAccessOBS'
+    assert diff_of(result)['after']['agency'] == 'DWSAccessOBS2'
     assert data_sources(sandbox)[0]['user_name'] == 'DWSAccessOBS2'
     assert_all_signatures_accepted(sandbox)
 
@@ -194,7 +196,7 @@ def test_check_mode_on_a_change_reports_it_with_a_diff_and_writes_nothing(sandbo
     seed_obs(sandbox)
     result = run_ok(run_playbook, dict(OBS, dws_agency='DWSAccessOBS2'), check=True, diff=True)
     assert result['changed'] is True
-    assert result['diff']['after']['user_name'] == 'DWSAccessOBS2'
+    assert diff_of(result)['after']['agency'] == 'DWSAccessOBS2'
     assert result['ext_data_source']['user_name'] == 'DWSAccessOBS2'
     assert sandbox.writes('dws') == []
     assert_one_list_and_nothing_else(sandbox, 'OBS')
@@ -230,8 +232,8 @@ def test_recreate_deletes_then_posts(sandbox, run_playbook):
     remaining = data_sources(sandbox)
     assert len(remaining) == 1 and remaining[0]['connect_info'] == 'analytics' and remaining[0]['id'] != seeded['id']
     assert result['ext_data_source']['id'] == remaining[0]['id']
-    assert result['diff']['before']['connect_info'] == 'gaussdb'
-    assert result['diff']['after']['connect_info'] == 'analytics'
+    assert diff_of(result)['before']['connect_info'] == 'gaussdb'
+    assert diff_of(result)['after']['connect_info'] == 'analytics'
 
 
 def test_recreate_of_mrs_without_the_password_fails_before_deleting(sandbox, run_playbook):
@@ -250,7 +252,7 @@ def test_absent_deletes_with_a_job_then_absent_again_changes_nothing(sandbox, ru
     absent = {'dws_cluster_id': CLUSTER, 'dws_name': 'obs_src1', 'dws_type': 'OBS', 'dws_state': 'absent'}
     deleted = run_ok(run_playbook, absent, diff=True)
     assert deleted['changed'] is True and deleted['ext_data_source'] == {}
-    assert deleted['job']['status'] == 'SUCCESS' and deleted['diff']['after'] == {}
+    assert deleted['job']['status'] == 'SUCCESS' and diff_of(deleted)['after'] == {}
     assert [(w['method'], w['path']) for w in sandbox.writes('dws')] == [
         ('DELETE', '/v1.0/%s/clusters/%s/ext-data-sources/%s' % (PROJECT, CLUSTER, seeded['id']))]
     assert 'dws.job' in ops(dws_log(sandbox)) and data_sources(sandbox) == []

@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 import pytest
 
+from harness import diff_of
+
 __metaclass__ = type
 
 TASK = 'Manage data sources'
@@ -231,8 +233,7 @@ def test_overridden_writes_first_then_deletes_the_unlisted_of_every_type(sandbox
     assert sorted(by_name(sandbox)) == ['mrs_b', 'obs_a']
     assert list(by_name(sandbox, CLUSTER2)) == ['obs_other_cluster']  # another cluster is never touched
     assert [i['name'] for i in result['after']] == ['obs_a', 'mrs_b']
-    # a dict on each side (ansible-core's diff printer shows dicts and text, not lists)
-    assert result['diff'] == {'before': {'config': result['before']}, 'after': {'config': result['after']}}
+    assert diff_of(result) == {'before': result['before'], 'after': result['after']}
     assert_config_items(result['before'] + result['after'])
     assert 'user_pwd' not in str(result['ext_data_sources'])
 
@@ -280,7 +281,7 @@ def test_deleted_by_id_and_by_name_and_a_missing_one_is_already_absent(sandbox, 
         ('nowhere', None, 'unchanged', 2)]
     assert list(by_name(sandbox)) == ['obs_keep']
     assert [i['name'] for i in result['after']] == ['obs_keep']
-    assert [i['name'] for i in result['diff']['before']['config']] == ['obs_a', 'obs_keep', 'mrs_a']
+    assert [i['name'] for i in diff_of(result)['before']] == ['obs_a', 'obs_keep', 'mrs_a']
 
     sandbox.clear_log()
     again = run_ok(run_playbook, config(items, 'deleted'))
@@ -324,7 +325,7 @@ def test_gathered_passed_back_as_config_changes_nothing_and_writes_nothing(sandb
     assert [(r['name'], r['action'], r['changes']) for r in result['results']] == [
         (name, 'unchanged', {}) for name in ('obs_a', 'obs_b', 'mrs_a', 'mrs_b')]
     assert result['before'] == result['after'] == gathered
-    assert result['diff']['before'] == result['diff']['after'] == {'config': gathered}
+    assert diff_of(result)['before'] == diff_of(result)['after'] == gathered
     assert 'warnings' not in result
     # every item gives its type: merged lists those types, overridden every type; no listing after (no write)
     assert_listings_only(sandbox, ['OBS', 'MRS'] if state == 'merged' else ALL_TYPES)
@@ -493,7 +494,7 @@ def test_check_mode_lists_only_and_predicts_what_the_real_run_does(sandbox, run_
     assert predicted['results'][0]['changes'] == {'agency': {'before': 'DWSAccessOBS', 'after': 'DWSAccessOBS2'}}
     assert predicted['results'][1]['id'] is None
     assert [i['name'] for i in predicted['after']] == ['obs_a', 'mrs_a', 'obs_b']
-    assert predicted['diff'] == {'before': {'config': predicted['before']}, 'after': {'config': predicted['after']}}
+    assert diff_of(predicted) == {'before': predicted['before'], 'after': predicted['after']}
 
     sandbox.clear_log()
     done = run_ok(run_playbook, config(items, 'overridden'), diff=True)

@@ -11,6 +11,8 @@ from __future__ import absolute_import, division, print_function
 
 import pytest
 
+from harness import diff_of
+
 __metaclass__ = type
 
 TASK = 'Manage data sources'
@@ -154,23 +156,25 @@ def test_merged_creates_and_updates_only_the_given_options_and_leaves_the_others
 def test_merged_in_diff_mode_shows_the_whole_set_before_and_after(sandbox, run_playbook):
     seed(sandbox, ('Alpha', {'description': 'First'}), ('Beta', {'description': 'Second'}))
     result = run_ok(run_playbook, config([{'name': 'Beta', 'description': 'Changed'}]), diff=True)
-    assert result['diff'] == {'before': {'config': result['before']}, 'after': {'config': result['after']}}
-    described = [[(i['name'], i['description']) for i in result['diff'][side]['config']] for side in ('before', 'after')]
+    assert diff_of(result) == {'before': result['before'], 'after': result['after']}
+    described = [[(i['name'], i['description']) for i in diff_of(result)[side]] for side in ('before', 'after')]
     assert described == [[('Alpha', 'First'), ('Beta', 'Second')], [('Alpha', 'First'), ('Beta', 'Changed')]]
-    assert_config_items(result['diff']['before']['config'] + result['diff']['after']['config'])
+    assert_config_items(diff_of(result)['before'] + diff_of(result)['after'])
 
     unchanged = run_ok(run_playbook, config([{'name': 'Beta', 'description': 'Changed'}]), diff=True)
-    assert unchanged['changed'] is False and unchanged['diff']['before']['config'] == unchanged['diff']['after']['config']
+    assert unchanged['changed'] is False and diff_of(unchanged)['before'] == diff_of(unchanged)['after']
 
 
 def test_ansible_prints_the_diff_of_the_set(sandbox, run_playbook):
-    """ansible-core's diff printer renders dicts and text; a list on either side used to print nothing."""
+    """The set is printed as YAML text, item by item (a list side used to print nothing)."""
     seed(sandbox, ('Alpha', {'description': 'First'}))
     run = run_playbook(PLAYBOOK, config([{'name': 'Alpha', 'description': 'Changed'}]), diff=True, verbosity=0)
     assert run.rc == 0, run.output
     assert 'Callback dispatch' not in run.output and "'list' object" not in run.output
-    assert '-            "description": "First",' in run.output
-    assert '+            "description": "Changed",' in run.output
+    assert '--- before: the Feishu data sources (config)\n' in run.output
+    assert '+++ after: the Feishu data sources (config)\n' in run.output
+    assert '\n   name: Alpha\n' in run.output
+    assert '\n-  description: First\n+  description: Changed\n' in run.output
 
 
 # ----- overridden ------------------------------------------------------------------------------------------
@@ -196,8 +200,8 @@ def test_overridden_creates_and_updates_first_then_deletes_every_unlisted_one(sa
     assert deleted[0]['changes']['description'] == {'before': 'Stale', 'after': None}
     assert sorted(by_name(sandbox)) == ['Alpha', 'Beta', 'Gamma']
     assert [i['name'] for i in result['after']] == ['Alpha', 'Beta', 'Gamma']
-    assert result['diff'] == {'before': {'config': result['before']}, 'after': {'config': result['after']}}
-    assert len(result['diff']['before']['config']) == 4
+    assert diff_of(result) == {'before': result['before'], 'after': result['after']}
+    assert len(diff_of(result)['before']) == 4
 
     sandbox.clear_log()
     again = run_ok(run_playbook, config(items, 'overridden'))
@@ -240,7 +244,7 @@ def test_deleted_by_id_and_by_name_and_a_missing_one_is_already_absent(sandbox, 
         ('Nowhere', None, 'unchanged', 2)]
     assert list(by_name(sandbox)) == ['Gamma']  # not listed: untouched
     assert [i['name'] for i in result['after']] == ['Gamma']
-    assert [i['name'] for i in result['diff']['before']['config']] == ['Alpha', 'Beta', 'Gamma']
+    assert [i['name'] for i in diff_of(result)['before']] == ['Alpha', 'Beta', 'Gamma']
 
     sandbox.clear_log()
     again = run_ok(run_playbook, config(items, 'deleted'))
@@ -288,7 +292,7 @@ def test_gathered_passed_back_as_config_changes_nothing_and_writes_nothing(sandb
     assert [(r['name'], r['action'], r['changes']) for r in result['results']] == [
         ('Wiki', 'unchanged', {}), ('Tickets', 'unchanged', {}), ('Bare', 'unchanged', {})]
     assert result['before'] == result['after'] == gathered
-    assert result['diff']['before']['config'] == result['diff']['after']['config']
+    assert diff_of(result)['before'] == diff_of(result)['after']
     assert_reads_only(sandbox)
 
 
@@ -457,7 +461,7 @@ def test_check_mode_reads_only_and_predicts_what_the_real_run_does(sandbox, run_
                                                   'i18n_name': {'before': None, 'after': {'en_us': 'Alpha'}}}
     assert predicted['results'][1]['id'] is None  # not created: no id yet
     assert [i['name'] for i in predicted['after']] == ['Alpha', 'Beta', 'Gamma']
-    assert predicted['diff'] == {'before': {'config': predicted['before']}, 'after': {'config': predicted['after']}}
+    assert diff_of(predicted) == {'before': predicted['before'], 'after': predicted['after']}
     assert [d.get('id') for d in predicted['data_sources']] == [seeded['Alpha']['id'], seeded['Beta']['id'], None]
 
     sandbox.clear_log()
@@ -466,7 +470,7 @@ def test_check_mode_reads_only_and_predicts_what_the_real_run_does(sandbox, run_
     # the real run does what check mode said, the new id aside
     assert [dict(r, id=None) for r in done['results']] == [dict(r, id=None) for r in predicted['results']]
     assert [dict(i, id=None) for i in done['after']] == [dict(i, id=None) for i in predicted['after']]
-    assert done['after'][2]['id'] == gamma and done['diff']['before']['config'] == predicted['diff']['before']['config']
+    assert done['after'][2]['id'] == gamma and diff_of(done)['before'] == diff_of(predicted)['before']
 
 
 def test_check_mode_on_a_converged_set_predicts_no_change(sandbox, run_playbook):

@@ -15,6 +15,8 @@ import re
 
 import pytest
 
+from harness import diff_of
+
 __metaclass__ = type
 
 TASK = 'Manage schema'
@@ -161,7 +163,7 @@ def test_create_is_one_post_of_every_option_and_a_rerun_is_one_get(sandbox, run_
     reordered = args(list(reversed(EVERY_OPTION)),
                      {'fields_mapping': list(reversed(EVERY_DISPLAY['fields_mapping'])), 'card_key': CARD})
     again = run_ok(run_playbook, reordered, diff=True)
-    assert again['changed'] is False and again['diff']['before'] == again['diff']['after']
+    assert again['changed'] is False and diff_of(again)['before'] == diff_of(again)['after']
     assert ops(feishu_log(sandbox)) == ['feishu.token', 'feishu.schema.get']
     assert schemas(sandbox) == [body]
 
@@ -170,7 +172,7 @@ def test_a_missing_schema_is_absent_without_a_listing(sandbox, run_playbook):
     sandbox.seed_feishu([{'name': 'Tickets', 'schema_id': SID}])  # bound, but there is nothing to delete
     result = run_ok(run_playbook, {'schema_id': SID, 'schema_state': 'absent'}, diff=True)
     assert result['changed'] is False and result['schema'] == {}
-    assert result['diff'] == {'before': {}, 'after': {}}
+    assert diff_of(result) == {'before': {}, 'after': {}}
     log = feishu_log(sandbox)
     assert [request_line(e) for e in log] == [('POST', TOKEN_PATH, {}), ('GET', SCHEMA_PATH, {})]
     assert log[1]['status'] == 400 and writes(sandbox) == []
@@ -212,7 +214,7 @@ def test_display_desc_and_answer_option_are_one_patch_of_only_what_differs(sandb
     assert stored['properties'][0]['desc'] == 'Title of the ticket'
     assert stored['display'] == dict(NEW_DISPLAY, card_key=CARD)
     # the diff: option names, properties sorted by name, false and empty values left out
-    before, after = result['diff']['before'], result['diff']['after']
+    before, after = diff_of(result)['before'], diff_of(result)['after']
     assert [p['name'] for p in before['properties']] == ['created', 'priority', 'title']
     assert before['properties'][1]['answer_option'] == {'is_searchable': True}
     assert after['properties'][1]['answer_option'] == {'is_searchable': True, 'is_returnable': True}
@@ -252,7 +254,7 @@ def test_desc_answer_option_and_display_left_out_are_not_compared(sandbox, run_p
     result = run_ok(run_playbook, args(bare), diff=True)
     assert result['changed'] is False and result['schema'] == schemas(sandbox)[0]
     assert ops(feishu_log(sandbox)) == ['feishu.token', 'feishu.schema.get']
-    assert 'display' not in result['diff']['before'] and 'desc' not in result['diff']['before']['properties'][2]
+    assert 'display' not in diff_of(result)['before'] and 'desc' not in diff_of(result)['before']['properties'][2]
 
 
 # ----- create-only differences ----------------------------------------------------------------------------------
@@ -416,7 +418,7 @@ def test_a_recreate_diff_shows_what_is_carried_over_on_both_sides(sandbox, run_p
     seed(sandbox)
     wanted = props((0, {'desc': None}), (2, {'type': 'int'}))
     result = run_ok(run_playbook, args(wanted, recreate=True), check=True, diff=True)
-    before, after = result['diff']['before'], result['diff']['after']
+    before, after = diff_of(result)['before'], diff_of(result)['after']
     # display and title's desc are not changed by the re-create (they are carried over): both sides must agree
     assert before.get('display') == after.get('display')
     assert before['properties'][2].get('desc') == after['properties'][2].get('desc')
@@ -429,8 +431,8 @@ def test_absent_lists_then_deletes_and_absent_again_is_one_get(sandbox, run_play
     sandbox.seed_feishu([{'name': 'Wiki', 'schema_id': 'wiki_schema'}])
     result = run_ok(run_playbook, {'schema_id': SID, 'schema_state': 'absent'}, diff=True)
     assert result['changed'] is True and result['schema'] == {}
-    assert result['diff']['after'] == {} and result['diff']['before']['schema_id'] == SID
-    assert [p['name'] for p in result['diff']['before']['properties']] == ['created', 'priority', 'title']
+    assert diff_of(result)['after'] == {} and diff_of(result)['before']['schema_id'] == SID
+    assert [p['name'] for p in diff_of(result)['before']['properties']] == ['created', 'priority', 'title']
     assert [(e['op'], e['method'], e['path']) for e in feishu_log(sandbox)] == [
         ('feishu.token', 'POST', TOKEN_PATH), ('feishu.schema.get', 'GET', SCHEMA_PATH),
         ('feishu.list', 'GET', DATA_SOURCES), ('feishu.schema.delete', 'DELETE', SCHEMA_PATH)]
@@ -605,8 +607,8 @@ def test_check_mode_sends_only_reads_and_predicts_the_real_run(sandbox, run_play
     assert real['changed'] is True and writes(sandbox)
     # the prediction: the schema Feishu holds after the real run, and the same diff
     assert predicted['schema'] == real['schema'] == (schemas(sandbox) or [{}])[0]
-    assert predicted['diff'] == real['diff']
-    assert real['diff']['before'] != real['diff']['after']
+    assert diff_of(predicted) == diff_of(real)
+    assert diff_of(real)['before'] != diff_of(real)['after']
 
 
 # ----- feishu_search_schema_info ------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from urllib.request import ProxyHandler, Request, build_opener
 
 import pytest
 
+from harness import diff_of
+
 __metaclass__ = type
 
 TASK = 'Manage data source'
@@ -96,8 +98,8 @@ def test_check_mode_on_a_change_reports_it_with_a_diff_and_writes_nothing(sandbo
     result = run_ok(run_playbook, {'ds_id': seeded['id'], 'ds_online': True, 'ds_description': 'New'},
                     check=True, diff=True)
     assert result['changed'] is True
-    assert result['diff'] == {'before': {'state': 1, 'description': 'Helpdesk tickets'},
-                              'after': {'state': 0, 'description': 'New'}}
+    assert diff_of(result) == {'before': {'online': False, 'description': 'Helpdesk tickets'},
+                               'after': {'online': True, 'description': 'New'}}
     assert result['data_source']['state'] == 0 and result['data_source']['id'] == seeded['id']
     assert sandbox.writes('feishu') == []
     assert ops(feishu_log(sandbox)) == ['feishu.token', 'feishu.get']
@@ -107,7 +109,7 @@ def test_check_mode_on_a_change_reports_it_with_a_diff_and_writes_nothing(sandbo
 def test_check_mode_on_a_create_predicts_it_and_writes_nothing(sandbox, run_playbook):
     result = run_ok(run_playbook, {'ds_name': 'Wiki', 'ds_online': True}, check=True, diff=True)
     assert result['changed'] is True
-    assert result['diff'] == {'before': {}, 'after': {'name': 'Wiki', 'state': 0}}
+    assert diff_of(result) == {'before': {}, 'after': {'name': 'Wiki', 'online': True}}
     assert result['data_source'] == {'name': 'Wiki', 'state': 0, 'template': 'search_common_card'}
     assert sandbox.writes('feishu') == [] and data_sources(sandbox) == []
 
@@ -116,7 +118,7 @@ def test_absent_deletes_then_absent_again_changes_nothing(sandbox, run_playbook)
     seeded = seed_one(sandbox)
     deleted = run_ok(run_playbook, {'ds_name': 'Tickets', 'ds_state': 'absent'}, diff=True)
     assert deleted['changed'] is True and deleted['data_source'] == {}
-    assert deleted['diff']['after'] == {} and deleted['diff']['before']['name'] == 'Tickets'
+    assert diff_of(deleted)['after'] == {} and diff_of(deleted)['before']['name'] == 'Tickets'
     assert [(w['method'], w['path']) for w in sandbox.writes('feishu')] == [
         ('DELETE', '%s/%s' % (COLLECTION, seeded['id']))]
     assert data_sources(sandbox) == []

@@ -13,6 +13,8 @@ from __future__ import absolute_import, division, print_function
 
 import pytest
 
+from harness import diff_of
+
 __metaclass__ = type
 
 FEISHU_ROLE = 'dsops.cloud.feishu_search_data_sources : '
@@ -149,7 +151,7 @@ def test_feishu_check_mode_writes_nothing_and_the_summary_is_the_drift_report(sa
                                   {'name': 'Brand new', 'id': None, 'action': 'created'}]
     applied = run.task(FEISHU_APPLY)
     assert applied['changed'] is True and applied['invocation']['module_args']['state'] == 'overridden'
-    assert [d['online'] for d in applied['diff']['after']['config'] if d['name'].startswith('Source')] == [True, True, True]
+    assert [d['online'] for d in diff_of(applied)['after'] if d['name'].startswith('Source')] == [True, True, True]
     assert [d['state'] for d in sandbox.state()['feishu']['data_sources']] == [s['state'] for s in seeded]
     assert 'check mode: nothing was written' in run.output
 
@@ -351,8 +353,8 @@ def test_dws_check_mode_writes_nothing_and_the_summary_is_the_drift_report(sandb
     assert [(c['name'], c['action']) for c in summary['changes']] == [
         ('obs_src00', 'updated'), ('obs_src05', 'created'), ('obs_src02', 'deleted')]
     applied = run.task(DWS_FIRST)['results'][0]
-    assert applied['diff']['before']['config'][0]['agency'] == 'DWSAccessOBS'
-    assert applied['diff']['after']['config'][0]['agency'] == 'DWSAccessOBS2'
+    assert diff_of(applied)['before'][0]['agency'] == 'DWSAccessOBS'
+    assert diff_of(applied)['after'][0]['agency'] == 'DWSAccessOBS2'
     assert dws_names(sandbox) == sorted(s['name'] for s in seeded)
     assert 'check mode: nothing was written' in run.output
 

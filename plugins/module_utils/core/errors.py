@@ -85,6 +85,18 @@ class InputError(DsopsError):
     """Invalid or contradictory options; detected before anything is written."""
 
 
+class ProblemsFound(InputError):
+    """Every problem found in the options at once, before any request: a user fixes them in one go."""
+
+    def __init__(self, problems, where, outcome='nothing was written'):
+        super(ProblemsFound, self).__init__('%d problem(s) in %s; %s:\n  - %s'
+                                            % (len(problems), where, outcome, '\n  - '.join(problems)))
+        self.problems = problems
+
+    def details(self):
+        return {'problems': self.problems}
+
+
 class ConflictError(DsopsError):
     """Desired state cannot be reached in place (for example a create-only field differs)."""
 

@@ -21,6 +21,7 @@ from __future__ import absolute_import, division, print_function
 
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import ConflictError, DsopsError
 from ansible_collections.dsops.cloud.plugins.module_utils.core import reconcile
+from ansible_collections.dsops.cloud.plugins.module_utils.core.diff import text_diff
 
 __metaclass__ = type
 
@@ -91,8 +92,12 @@ class Resource:
                     if f.name in obj or f.absent_means is not None)
 
     def diff_view(self, view):
-        """A managed view (``plan.before``/``plan.after``) as the diff shows it: option names, nested."""
+        """A sanitised managed view (``plan.before``/``plan.after``) in the module's option names, nested."""
         return view
+
+    def diff_header(self, obj):
+        """What the diff is of, for the lines ``--diff`` prints above it."""
+        return '%s %s' % (self.noun, self.identify(obj))
 
     def predict(self, current, plan):
         """The object as it would look after ``plan`` (check mode)."""
@@ -204,17 +209,21 @@ def ensure(resource, state, check_mode=False, want_diff=False, allow_recreate=Fa
     except DsopsError as error:
         error.warnings = decided.warnings + error.warnings  # what the plan warned of still holds
         raise
-    return result_of(resource, decided, outcome, want_diff)
+    return result_of(resource, decided, outcome, want_diff, current)
 
 
-def result_of(resource, decided, outcome, want_diff):
-    """The module result: changed only when something was (or would be) written."""
+def result_of(resource, decided, outcome, want_diff, current=None):
+    """The module result: changed only when something was (or would be) written.
+
+    The diff's header names the object written, else the one read (``current``: a delete leaves nothing).
+    """
     changed = decided.changed and outcome.wrote
     result = {'changed': changed, resource.result_key: resource.sanitize(outcome.obj) if outcome.obj else {}}
     if want_diff:
-        diff = decided.diff() if changed else {'before': decided.before, 'after': decided.before}
+        sides = decided.diff() if changed else {'before': decided.before, 'after': decided.before}
         # diffs echo API values just as results do, so they pass through the same sanitiser
-        result['diff'] = dict((side, resource.sanitize(resource.diff_view(value))) for side, value in diff.items())
+        views = dict((side, resource.diff_view(resource.sanitize(view)) if view else {}) for side, view in sides.items())
+        result['diff'] = text_diff(views['before'], views['after'], resource.diff_header(outcome.obj or current or decided.before))
     if outcome.job:
         result['job'] = outcome.job
     warnings = decided.warnings + outcome.warnings

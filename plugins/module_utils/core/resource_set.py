@@ -21,7 +21,8 @@ Check mode stops after step 2 and predicts each outcome with ``lifecycle.predict
 from __future__ import absolute_import, division, print_function
 
 from ansible_collections.dsops.cloud.plugins.module_utils.core import lifecycle, reconcile
-from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import DsopsError, InputError
+from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import DsopsError, InputError, ProblemsFound
+from ansible_collections.dsops.cloud.plugins.module_utils.core.diff import text_diff
 
 __metaclass__ = type
 
@@ -76,6 +77,10 @@ class Catalog:
     def sanitize(self, obj):
         return obj
 
+    def diff_header(self):
+        """What the set's diff is of, for the lines ``--diff`` prints above it."""
+        return 'the %ss (config)' % self.noun
+
     def after_writes(self, objects, wrote):
         """The objects to return once the writes are done; a platform may read them again."""
         return objects
@@ -125,24 +130,16 @@ class SetFailure(DsopsError):
 
 
 def _written(error, wrote):
-    """What the run wrote before it stopped: the earlier items, and what the failed write itself may have done."""
+    """What the run wrote before it stopped: the earlier items, and what the failed write itself may have done.
+
+    None only when nothing is known to have been written ({} from the error: a write that may have been made).
+    """
+    if error.written is None and not wrote:
+        return None
     written = dict(error.written or {})
     if wrote:
         written['items'] = wrote
-    return written or (None if error.written is None else written)
-
-
-class ProblemsFound(InputError):
-    """Items that cannot be applied, found before anything was written."""
-
-    def __init__(self, problems, total):
-        super(ProblemsFound, self).__init__(
-            '%d problem(s) in config (%d item(s)); nothing was written:\n  - %s'
-            % (len(problems), total, '\n  - '.join(problems)))
-        self.problems = problems
-
-    def details(self):
-        return {'problems': self.problems}
+    return written
 
 
 def reconcile_set(catalog, items, state, check_mode=False, want_diff=False, allow_delete_all=False):
@@ -158,7 +155,7 @@ def reconcile_set(catalog, items, state, check_mode=False, want_diff=False, allo
         listing = catalog.read([m.params for m in members], state)
         problems = _plan_members(catalog, members, listing, state)
     if problems:
-        raise ProblemsFound([text for dummy, text in sorted(problems)], len(items))
+        raise ProblemsFound([text for dummy, text in sorted(problems)], 'config (%d item(s))' % len(items))
     if state == OVERRIDDEN:
         members += _unmatched_members(catalog, members, listing)
     ordered = [m for m in members if not m.is_delete] + [m for m in members if m.is_delete]
@@ -330,8 +327,7 @@ def _result(catalog, members, listing, check_mode, want_diff):
         catalog.result_key: [catalog.sanitize(obj) for obj in objects],
     }
     if want_diff:
-        # a dict on each side: ansible-core's diff printer renders dicts and text, not lists
-        result['diff'] = {'before': {'config': before}, 'after': {'config': after if changed else before}}
+        result['diff'] = text_diff(before, after if changed else before, catalog.diff_header())
     if warnings:
         result['warnings'] = warnings
     return result

@@ -59,6 +59,14 @@ FIELDS_BY_TYPE = {
     LAKE_FORMATION: (Field('name', create_only=True, absent_means=''), Field('type', create_only=True, absent_means=''),
                      Field('description', create_only=True, absent_means='')),
 }
+# API field -> config option, per type ('user_name' is the OBS agency, 'data_source_id' the MRS cluster).
+CONFIG_FIELDS = {
+    OBS: (('name', 'name'), ('type', 'type'), ('user_name', 'agency'), ('connect_info', 'connect_info'),
+          ('description', 'description')),
+    MRS: (('name', 'name'), ('type', 'type'), ('data_source_id', 'mrs_cluster_id'), ('user_name', 'user_name'),
+          ('description', 'description')),
+    LAKE_FORMATION: (('name', 'name'), ('type', 'type'), ('description', 'description')),
+}
 # Never returned, whatever the API or a prediction holds.
 SECRET_FIELDS = ('user_pwd', 'password', 'user_password')
 # Transitional states, after which a data source settles (codes are normalised first).
@@ -169,6 +177,16 @@ def is_deleted(obj):
 
 def creation_failed(obj):
     return configure_status(obj) == 'FAILED' or run_status(obj) == 'CREATE_FAILED'
+
+
+def config_of(obj):
+    """A data source in the module's option names (a config item, a diff side): empty values left out, never
+    a password."""
+    fields = CONFIG_FIELDS.get(obj.get('type'), CONFIG_FIELDS[OBS][:2])
+    config = {'id': obj.get('id')}
+    for field, option in fields:
+        config[option] = obj.get(field)
+    return dict((option, value) for option, value in config.items() if value not in (None, ''))
 
 
 # ----- reading -----------------------------------------------------------------------------------------------
@@ -532,8 +550,13 @@ class DwsExtDataSourceResource(Resource):
 
     # -- check mode, messages, output
 
+    def diff_view(self, view):
+        return config_of(view)
+
     def identify(self, obj):
-        return '%r (id %s)' % (obj.get('name'), obj.get('id'))
+        if obj.get('id'):
+            return '%r (id %s)' % (obj.get('name'), obj['id'])
+        return repr(obj.get('name'))
 
     def conflict_hint(self):
         return ('These fields can only be set when the data source is created. Set recreate=true to delete and '

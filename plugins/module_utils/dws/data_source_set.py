@@ -11,21 +11,12 @@ from __future__ import absolute_import, division, print_function
 
 from ansible_collections.dsops.cloud.plugins.module_utils.core.resource_set import DELETED, MERGED, Catalog
 from ansible_collections.dsops.cloud.plugins.module_utils.dws.data_source import (
-    LAKE_FORMATION, MRS, OBS, TYPES, DataSourceFinder, DwsExtDataSourceResource, resource_argument_spec, sanitize_data_source,
-    select)
+    TYPES, DataSourceFinder, DwsExtDataSourceResource, config_of, resource_argument_spec, sanitize_data_source, select)
 
 __metaclass__ = type
 
 # Options of the single module that belong to the whole list module, not to an item.
 RUN_OPTIONS = ('cluster_id', 'state', 'wait', 'wait_timeout', 'update_password')
-# API field -> config option, per type ('user_name' is the OBS agency, 'data_source_id' the MRS cluster).
-CONFIG_FIELDS = {
-    OBS: (('name', 'name'), ('type', 'type'), ('user_name', 'agency'), ('connect_info', 'connect_info'),
-          ('description', 'description')),
-    MRS: (('name', 'name'), ('type', 'type'), ('data_source_id', 'mrs_cluster_id'), ('user_name', 'user_name'),
-          ('description', 'description')),
-    LAKE_FORMATION: (('name', 'name'), ('type', 'type'), ('description', 'description')),
-}
 
 
 def item_argument_spec():
@@ -34,15 +25,6 @@ def item_argument_spec():
     for option in RUN_OPTIONS:
         del spec[option]
     return spec
-
-
-def config_of(obj):
-    """A data source as a config item: option names, empty values left out, never a password."""
-    fields = CONFIG_FIELDS.get(obj.get('type'), CONFIG_FIELDS[OBS][:2])
-    config = {'id': obj.get('id')}
-    for field, option in fields:
-        config[option] = obj.get(field)
-    return dict((option, value) for option, value in config.items() if value not in (None, ''))
 
 
 def types_needed(items, state):
@@ -75,6 +57,9 @@ class DwsDataSourceCatalog(Catalog):
     def resource_for(self, obj):
         # by id alone: a listed name need not follow the create rules (LAKE_FORMATION's are UNCONFIRMED)
         return self.resource({'id': obj['id'], 'type': obj.get('type') or None}, 'absent')
+
+    def diff_header(self):
+        return 'the external data sources of cluster %s (config)' % self.run_params['cluster_id']
 
     def select(self, listing, params):
         if params.get('type'):

@@ -67,6 +67,9 @@ PLAIN_OPTIONS = (
     ('schema_id', 'schema_id'),
     ('data_source_app_id', 'app_id'),
 )
+# Options named as their API field whose values are taken as they are (the others are translated).
+SAME_NAME_OPTIONS = (('i18n_name', 'i18n_name'), ('i18n_description', 'i18n_description'),
+                     ('searchable_fields', 'searchable_fields'))
 # Which module option sets an API field, for messages.
 OPTION_FOR_FIELD = dict((field, option) for option, field in PLAIN_OPTIONS)
 OPTION_FOR_FIELD.update({'state': 'online', 'connect_type': 'connect_type', 'searchable_fields': 'searchable_fields',
@@ -249,6 +252,30 @@ def describe(obj):
     return repr(obj.get('name'))
 
 
+def _name_of(table, value):
+    return next((name for name, code in table.items() if code == value), None)
+
+
+def config_of(obj):
+    """A data source in the module's option names (a config item, a diff side): unset values left out,
+    URLs' credentials masked."""
+    clean = sanitize_data_source(obj)
+    # the order a reader looks for: which one, whether it is online, then the rest
+    config = {'id': clean.get('id'), 'name': clean.get('name'),
+              'online': None if clean.get('state') is None else clean['state'] == ONLINE}
+    for option, field in PLAIN_OPTIONS + SAME_NAME_OPTIONS:
+        config[option] = clean.get(field)
+    if clean.get('connect_type') is not None:
+        config['connect_type'] = _name_of(CONNECT_TYPES, clean['connect_type'])
+    connector = clean.get('connector_param')
+    if isinstance(connector, dict):
+        connector = dict(connector)
+        if connector.get('callback_user_id_type') is not None:
+            connector['callback_user_id_type'] = _name_of(CALLBACK_USER_ID_TYPES, connector['callback_user_id_type'])
+        config['connector_param'] = connector
+    return dict((option, value) for option, value in config.items() if value not in (None, {}))
+
+
 # ----- the resource -----------------------------------------------------------------------------
 
 class FeishuDataSourceResource(Resource):
@@ -388,6 +415,9 @@ class FeishuDataSourceResource(Resource):
             for field, value in CREATE_DEFAULTS.items():
                 predicted.setdefault(field, value)
         return predicted
+
+    def diff_view(self, view):
+        return config_of(view)
 
     def identify(self, obj):
         return describe(obj)

@@ -11,16 +11,9 @@ from __future__ import absolute_import, division, print_function
 
 from ansible_collections.dsops.cloud.plugins.module_utils.core.resource_set import Catalog
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu.data_source import (
-    CALLBACK_USER_ID_TYPES, CONNECT_TYPES, ONLINE, FeishuDataSourceResource, resource_argument_spec,
-    sanitize_data_source, select)
+    FeishuDataSourceResource, config_of, resource_argument_spec, sanitize_data_source, select)
 
 __metaclass__ = type
-
-# API field -> config option, for the values that are the same on both sides.
-PLAIN_CONFIG = (('name', 'name'), ('description', 'description'), ('icon_url', 'icon_url'),
-                ('i18n_name', 'i18n_name'), ('i18n_description', 'i18n_description'),
-                ('enable_answer', 'enable_answer'), ('template', 'template'), ('schema_id', 'schema_id'),
-                ('searchable_fields', 'searchable_fields'), ('app_id', 'data_source_app_id'))
 
 
 def item_argument_spec():
@@ -28,29 +21,6 @@ def item_argument_spec():
     spec = resource_argument_spec()
     del spec['state']
     return spec
-
-
-def _name_of(table, value):
-    return next((name for name, code in table.items() if code == value), None)
-
-
-def config_of(obj):
-    """A data source as a config item: option names, unset values left out, URLs' credentials masked."""
-    clean = sanitize_data_source(obj)
-    config = {'id': clean.get('id')}
-    for field, option in PLAIN_CONFIG:
-        config[option] = clean.get(field)
-    if clean.get('state') is not None:
-        config['online'] = clean['state'] == ONLINE
-    if clean.get('connect_type') is not None:
-        config['connect_type'] = _name_of(CONNECT_TYPES, clean['connect_type'])
-    connector = clean.get('connector_param')
-    if isinstance(connector, dict):
-        connector = dict(connector)
-        if connector.get('callback_user_id_type') is not None:
-            connector['callback_user_id_type'] = _name_of(CALLBACK_USER_ID_TYPES, connector['callback_user_id_type'])
-        config['connector_param'] = connector
-    return dict((option, value) for option, value in config.items() if value not in (None, {}))
 
 
 class FeishuDataSourceCatalog(Catalog):

@@ -31,7 +31,7 @@ import re
 
 from ansible_collections.dsops.cloud.plugins.module_utils.core import reconcile
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import (
-    ApiError, ConflictError, DsopsError, InputError, after_write, replacing)
+    ApiError, ConflictError, DsopsError, InputError, ProblemsFound, after_write, replacing)
 from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import Outcome, Resource
 from ansible_collections.dsops.cloud.plugins.module_utils.core.reconcile import Field
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu.client import SCHEMA_NOT_FOUND_CODE
@@ -133,18 +133,6 @@ def resource_argument_spec():
     )
 
 
-class SchemaProblems(InputError):
-    """Options that break the platform's documented rules, found before any request."""
-
-    def __init__(self, problems):
-        super(SchemaProblems, self).__init__('%d problem(s) in the schema options; nothing was sent:\n  - %s'
-                                             % (len(problems), '\n  - '.join(problems)))
-        self.problems = problems
-
-    def details(self):
-        return {'problems': self.problems}
-
-
 def schema_id_problems(schema_id):
     if not isinstance(schema_id, str) or not schema_id:
         return ['schema_id must not be empty.']
@@ -159,7 +147,7 @@ def schema_id_problems(schema_id):
 
 
 def validate_options(params):
-    """Apply the platform's documented rules; raise SchemaProblems naming every violation at once."""
+    """Apply the platform's documented rules; raise ProblemsFound naming every violation at once."""
     problems = schema_id_problems(params.get('schema_id'))
     if (params.get('state') or 'present') == 'present':
         properties = params.get('properties')
@@ -170,7 +158,7 @@ def validate_options(params):
             problems += _property_problems(properties)
             problems += _display_problems(params.get('display'), properties)
     if problems:
-        raise SchemaProblems(problems)
+        raise ProblemsFound(problems, 'the schema options', 'nothing was sent')
 
 
 def _label(index, prop):
@@ -658,7 +646,7 @@ def gather(client, params):
     if ids is not None:
         problems = [problem for schema_id in ids for problem in schema_id_problems(schema_id)]
         if problems:
-            raise SchemaProblems(problems)
+            raise ProblemsFound(problems, 'the schema options', 'nothing was sent')
     listing = client.list_data_sources()
     if ids is None:
         ids = [ds['schema_id'] for ds in listing if isinstance(ds.get('schema_id'), str) and ds['schema_id']]

@@ -16,6 +16,7 @@ from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import 
 from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import HttpTransport
 
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.dws_fake_api import AK, CLUSTER, MRS_CLUSTER, PROJECT, SK, FakeDws, transport_error
+from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.diffs import diff_of
 
 __metaclass__ = type
 
@@ -96,9 +97,10 @@ def test_create_mrs_sends_the_password_but_never_returns_it():
                                         'user_name': 'mrs_user', 'user_pwd': PASSWORD}
     assert result['changed'] is True
     assert PASSWORD not in repr(result)
-    assert result['diff']['before'] == {}
-    assert result['diff']['after'] == {'name': 'mrs_src1', 'type': 'MRS', 'user_name': 'mrs_user',
-                                       'data_source_id': MRS_CLUSTER}
+    assert diff_of(result)['before'] == {}
+    # in the module's option names: the MRS cluster is mrs_cluster_id, and the password never shows
+    assert diff_of(result)['after'] == {'name': 'mrs_src1', 'type': 'MRS', 'user_name': 'mrs_user',
+                                        'mrs_cluster_id': MRS_CLUSTER}
 
 
 def test_reboot_is_sent_on_create_only_when_true():
@@ -169,10 +171,12 @@ def test_an_agency_change_is_one_put_with_the_reconfigure_body():
     assert len(writes) == 1 and writes[0]['method'] == 'PUT' and writes[0]['path'].endswith('/' + OBS_ID)
     assert writes[0]['body'] == {'reconfigure': {'reboot': False, 'agency': 'NewAgency'}}
     assert result['ext_data_source']['user_name'] == 'NewAgency'
-    assert result['diff'] == {'before': {'name': 'obs_src1', 'type': 'OBS', 'user_name': 'DWSAccessOBS',
-                                         'connect_info': 'gaussdb', 'description': 'demo'},
-                              'after': {'name': 'obs_src1', 'type': 'OBS', 'user_name': 'NewAgency',
-                                        'connect_info': 'gaussdb', 'description': 'demo'}}
+    # the OBS agency is 'user_name' to the API and 'agency' to the user: the diff speaks the user's language
+    assert diff_of(result) == {'before': {'name': 'obs_src1', 'type': 'OBS', 'agency': 'DWSAccessOBS',
+                                          'connect_info': 'gaussdb', 'description': 'demo'},
+                               'after': {'name': 'obs_src1', 'type': 'OBS', 'agency': 'NewAgency',
+                                         'connect_info': 'gaussdb', 'description': 'demo'}}
+    assert result['diff']['before_header'] == "DWS external data source 'obs_src1' (id %s)" % OBS_ID
     assert result['job']['status'] == 'SUCCESS'
 
 
@@ -300,8 +304,8 @@ def test_recreate_deletes_waits_and_creates_with_the_desired_values():
     assert fake.calls(kind='job') and fake.log[post_index - 1]['path'].find('/job/') > 0
     assert result['ext_data_source']['connect_info'] == 'analytics'
     assert result['ext_data_source']['id'] != OBS_ID
-    assert result['diff']['before']['connect_info'] == 'gaussdb'
-    assert result['diff']['after']['connect_info'] == 'analytics'
+    assert diff_of(result)['before']['connect_info'] == 'gaussdb'
+    assert diff_of(result)['after']['connect_info'] == 'analytics'
 
 
 def test_recreate_waits_for_the_delete_even_with_wait_false():
@@ -332,7 +336,7 @@ def test_absent_deletes_and_waits_then_absent_again_is_unchanged():
     assert result['changed'] is True and result['ext_data_source'] == {}
     assert [w['method'] for w in fake.writes()] == ['DELETE']
     assert result['job']['status'] == 'SUCCESS'
-    assert result['diff']['after'] == {} and result['diff']['before']['name'] == 'obs_src1'
+    assert diff_of(result)['after'] == {} and diff_of(result)['before']['name'] == 'obs_src1'
     assert fake.sources == {}
     again = run(fake, params(name='obs_src1', type='OBS', state='absent'))
     assert again['changed'] is False and len(fake.writes()) == 1
@@ -345,7 +349,7 @@ def test_a_source_gone_between_read_and_delete_is_absent_and_unchanged():
                 effect=fake.sources.clear)  # removed by someone else
     result = run(fake, params(id=OBS_ID, type='OBS', state='absent'), diff=True)
     assert result['changed'] is False and result['ext_data_source'] == {} and 'job' not in result
-    assert result['diff']['before'] == result['diff']['after']
+    assert diff_of(result)['before'] == diff_of(result)['after']
 
 
 def test_not_found_after_an_ambiguous_delete_counts_as_this_runs_delete():
@@ -364,7 +368,7 @@ def test_recreate_reports_the_create_even_when_the_delete_found_nothing():
                 effect=fake.sources.clear)
     result = run(fake, obs_params(connect_info='analytics', recreate=True), diff=True)
     assert result['changed'] is True and [w['method'] for w in fake.writes()] == ['DELETE', 'POST']
-    assert result['diff']['after']['connect_info'] == 'analytics'
+    assert diff_of(result)['after']['connect_info'] == 'analytics'
 
 
 def test_a_trailing_line_break_is_no_valid_name_or_id():
@@ -630,7 +634,7 @@ def test_a_listed_source_with_an_empty_type_is_neither_a_conflict_nor_a_recreate
     result = run(fake, obs_params(recreate=recreate), diff=True)
     assert result['changed'] is False and fake.writes() == []
     assert result['ext_data_source']['type'] == 'OBS'
-    assert result['diff']['before'] == result['diff']['after']
+    assert diff_of(result)['before'] == diff_of(result)['after']
 
 
 def test_a_listing_answered_200_without_data_sources_is_no_empty_cluster():

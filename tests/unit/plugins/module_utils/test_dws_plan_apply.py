@@ -21,6 +21,7 @@ from ansible_collections.dsops.cloud.plugins.module_utils.dws.data_source import
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.dws_fake_api import CLUSTER, MRS_CLUSTER, FakeDws
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.test_dws_data_source import (
     MRS_ID, OBS_ID, PASSWORD, mrs_params, mrs_source, obs_params, obs_source, params)
+from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.diffs import diff_of
 
 __metaclass__ = type
 
@@ -303,7 +304,7 @@ def test_ensure_waits_out_a_job_left_running_then_writes_only_what_still_differs
     assert all(e['status'] == 200 for e in fake.log)  # never a PUT into the running job (DWS.0011)
     assert result['changed'] is True and result['ext_data_source']['user_name'] == 'ThirdAgency'
     # compared against what the first job left, not against the listing that showed the job running
-    assert result['diff']['before']['user_name'] == 'SecondAgency'
+    assert diff_of(result)['before']['agency'] == 'SecondAgency'
 
 
 def test_ensure_of_the_change_the_running_job_makes_writes_nothing():

@@ -20,6 +20,7 @@ from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import 
 from ansible_collections.dsops.cloud.plugins.module_utils.core.retry import RetryPolicy
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.test_feishu_fake_api import (
     APP_ID, APP_SECRET, COLLECTION, FakeFeishu, FakeResponse, error, read_timeout)
+from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.diffs import diff_of
 
 __metaclass__ = type
 
@@ -97,8 +98,11 @@ def test_create_when_absent_sends_every_given_field_once():
     assert [w.method for w in fake.writes] == ['POST']
     assert fake.writes[0].body == {'name': 'Tickets', 'state': 0, 'description': 'd', 'i18n_name': {'zh_cn': '工单'}}
     assert result['data_source']['id'] in fake.data_sources
-    assert result['diff'] == {'before': {}, 'after': {'name': 'Tickets', 'state': 0, 'description': 'd',
-                                                      'i18n_name': {'zh_cn': '工单'}}}
+    assert diff_of(result) == {'before': {}, 'after': {'name': 'Tickets', 'online': True, 'description': 'd',
+                                                       'i18n_name': {'zh_cn': '工单'}}}
+    # YAML text with the Chinese as it is: ansible-core prints a text diff line by line, unescaped
+    assert result['diff']['before'] == '' and '  zh_cn: 工单\n' in result['diff']['after']
+    assert result['diff']['after_header'] == "Feishu data source 'Tickets' (id %s)" % result['data_source']['id']
 
 
 def test_same_options_again_write_nothing():
@@ -108,7 +112,7 @@ def test_same_options_again_write_nothing():
     assert result['changed'] is False
     assert fake.writes == []
     assert result['data_source']['id'] == DS_ID
-    assert result['diff']['before'] == result['diff']['after']
+    assert diff_of(result)['before'] == diff_of(result)['after']
 
 
 def test_a_changed_field_is_patched_alone():
@@ -118,8 +122,8 @@ def test_a_changed_field_is_patched_alone():
     assert [(w.method, w.path, w.body) for w in fake.writes] == [
         ('PATCH', COLLECTION + '/' + DS_ID, {'description': 'New text'})]
     assert result['data_source']['description'] == 'New text'
-    assert result['diff'] == {'before': {'name': 'Tickets', 'state': 1, 'description': 'Helpdesk tickets'},
-                              'after': {'name': 'Tickets', 'state': 1, 'description': 'New text'}}
+    assert diff_of(result) == {'before': {'name': 'Tickets', 'online': False, 'description': 'Helpdesk tickets'},
+                               'after': {'name': 'Tickets', 'online': False, 'description': 'New text'}}
 
 
 def test_a_new_locale_keeps_the_others_by_sending_the_merged_object():
@@ -192,7 +196,7 @@ def test_patch_answered_no_change_is_reported_unchanged():
     fake.fail('PATCH', COLLECTION + '/', error(400, 1271003, 'no change'))
     result = run(fake, id=DS_ID, description='other')
     assert result['changed'] is False
-    assert result['diff']['after'] == result['diff']['before']
+    assert diff_of(result)['after'] == diff_of(result)['before']
     assert result['data_source']['description'] == 'Helpdesk tickets'
 
 
@@ -304,7 +308,7 @@ def test_check_mode_predicts_an_update_with_reads_only():
     assert result['changed'] is True
     assert fake.writes == []
     assert result['data_source']['state'] == 0 and result['data_source']['id'] == DS_ID
-    assert result['diff'] == {'before': {'state': 1}, 'after': {'state': 0}}
+    assert diff_of(result) == {'before': {'online': False}, 'after': {'online': True}}
 
 
 def test_check_mode_predicts_a_create_with_the_server_defaults():
@@ -327,7 +331,7 @@ def test_absent_deletes_then_is_already_absent():
     fake = existing_fake()
     result = run(fake, name='Tickets', state='absent')
     assert result['changed'] is True and result['data_source'] == {}
-    assert result['diff']['after'] == {} and result['diff']['before']['name'] == 'Tickets'
+    assert diff_of(result)['after'] == {} and diff_of(result)['before']['name'] == 'Tickets'
     assert [(w.method, w.path) for w in fake.writes] == [('DELETE', COLLECTION + '/' + DS_ID)]
     again = run(fake, name='Tickets', state='absent')
     assert again['changed'] is False and len(fake.writes) == 1
@@ -345,7 +349,7 @@ def test_a_delete_answered_not_found_is_absent_and_unchanged():
     fake.fail('DELETE', COLLECTION + '/', error(400, 1270004, 'data source not found'))
     result = run(fake, id=DS_ID, state='absent')
     assert result['changed'] is False and result['data_source'] == {}
-    assert result['diff']['before'] == result['diff']['after']
+    assert diff_of(result)['before'] == diff_of(result)['after']
 
 
 def test_a_delete_whose_answer_is_lost_is_looked_up_and_counts_as_this_runs_delete():

@@ -22,6 +22,7 @@ from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.test_feishu
     DS_ID, EXISTING, client_for, options)
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.test_feishu_fake_api import (
     COLLECTION, FakeFeishu, error)
+from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.diffs import diff_of
 
 __metaclass__ = type
 
@@ -158,7 +159,7 @@ def test_apply_of_a_patch_answered_no_change_wrote_nothing():
     assert [w.method for w in fake.writes] == ['PATCH']
     assert outcome.wrote is False and outcome.obj == current
     result = lifecycle.result_of(adapter, decided, outcome, True)
-    assert result['changed'] is False and result['diff']['before'] == result['diff']['after']
+    assert result['changed'] is False and diff_of(result)['before'] == diff_of(result)['after']
 
 
 def test_apply_of_a_delete_of_a_missing_id_wrote_nothing():

@@ -16,12 +16,13 @@ import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.dsops.cloud.plugins.module_utils.core import lifecycle, reconcile
-from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import ApiError, ConflictError, DsopsError
+from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import ApiError, ConflictError, DsopsError, ProblemsFound
 from ansible_collections.dsops.cloud.plugins.module_utils.feishu.schema import (
-    CONFLICT_HINT, FeishuSchemaResource, SchemaInUse, SchemaProblems, gather, resource_argument_spec)
+    CONFLICT_HINT, FeishuSchemaResource, SchemaInUse, gather, resource_argument_spec)
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.test_feishu_data_source import client_for
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.test_feishu_fake_api import (
     COLLECTION, SCHEMAS, FakeFeishu, error, ok, read_timeout)
+from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.diffs import diff_of
 
 __metaclass__ = type
 
@@ -134,7 +135,7 @@ def test_validate_schema_sends_validate_only_and_creates_nothing():
 ])
 def test_a_bad_schema_id_fails_before_any_request(schema_id, words):
     fake = FakeFeishu()
-    with pytest.raises(SchemaProblems, match=words):
+    with pytest.raises(ProblemsFound, match=words):
         run(fake, schema_id=schema_id)
     assert fake.log == []
 
@@ -161,7 +162,7 @@ def test_a_bad_schema_id_fails_before_any_request(schema_id, words):
 ])
 def test_each_documented_rule_names_the_property_and_sends_nothing(prop, words):
     fake = FakeFeishu()
-    with pytest.raises(SchemaProblems) as caught:
+    with pytest.raises(ProblemsFound) as caught:
         run(fake, properties=[dict(TITLE), prop], display=None)
     problems = caught.value.problems
     assert any(words in problem for problem in problems), problems
@@ -186,7 +187,7 @@ def test_each_documented_rule_names_the_property_and_sends_nothing(prop, words):
 def test_display_rules_name_the_mapping(mapping, words):
     props = [dict(TITLE), dict(PRIORITY), {'name': 'hidden', 'type': 'int'}]
     given = params(properties=props, display={'fields_mapping': [mapping]})
-    with pytest.raises(SchemaProblems) as caught:
+    with pytest.raises(ProblemsFound) as caught:
         FeishuSchemaResource(None, given)
     problems = caught.value.problems
     assert len(problems) == 1 and problems[0].startswith('display.fields_mapping[0] ' + words), problems
@@ -207,7 +208,7 @@ def test_every_violation_is_reported_at_once():
     props = [{'name': 'a', 'type': 'int', 'is_searchable': True, 'is_returnable': True},
              {'name': 'a', 'type': 'tag'},
              {'name': '_x', 'type': 'text'}]
-    with pytest.raises(SchemaProblems) as caught:
+    with pytest.raises(ProblemsFound) as caught:
         FeishuSchemaResource(None, params(schema_id='9', properties=props,
                                           display={'fields_mapping': [{'display_field': 'tag1',
                                                                        'data_field': '${b}'}]}))
@@ -231,8 +232,8 @@ def test_create_posts_every_option_given_once():
     assert result['changed'] is True
     assert writes(fake) == [('POST', SCHEMAS, api_schema())]
     assert result['schema']['schema_id'] == SID and SID in fake.schemas
-    assert result['diff']['before'] == {}
-    after = result['diff']['after']
+    assert diff_of(result)['before'] == {}
+    after = diff_of(result)['after']
     assert [p['name'] for p in after['properties']] == ['created', 'priority', 'title']  # sorted in the diff
     assert after['properties'][2] == dict(TITLE, search_options=TITLE['search_options'])
 
@@ -247,7 +248,7 @@ def test_a_rerun_and_a_reordered_rerun_write_nothing():
     result = run(fake, properties=reordered, display=display)
     assert result['changed'] is False and fake.writes == []
     assert [(s.method, s.path) for s in fake.log if s.path.startswith(SCHEMAS)] == [('GET', PATH)] * 2
-    assert result['diff']['before'] == result['diff']['after']
+    assert diff_of(result)['before'] == diff_of(result)['after']
 
 
 def test_false_and_empty_values_left_out_of_answers_read_as_unset():
@@ -267,7 +268,7 @@ def test_desc_and_display_changes_are_one_patch_holding_only_them():
         'display': {'card_key': 'search_common_card', 'fields_mapping': display['fields_mapping']},
         'properties': [{'name': 'title', 'desc': 'Ticket title'}]})]
     assert result['schema']['properties'][0]['desc'] == 'Ticket title'
-    before, after = result['diff']['before'], result['diff']['after']
+    before, after = diff_of(result)['before'], diff_of(result)['after']
     assert before['properties'][2]['desc'] == 'Title' and after['properties'][2]['desc'] == 'Ticket title'
     assert after['display']['fields_mapping'] == display['fields_mapping']
 
@@ -350,8 +351,8 @@ def test_recreate_of_an_unbound_schema_validates_then_deletes_then_posts():
     assert writes(fake) == [('POST', SCHEMAS + '?validate_only=true', dry_run), ('DELETE', PATH, None),
                             ('POST', SCHEMAS, body)]
     assert fake.schemas[SID] == body
-    assert result['diff']['after']['properties'][1] == {'name': 'priority', 'type': 'text', 'is_returnable': True,
-                                                        'is_filterable': True}
+    assert diff_of(result)['after']['properties'][1] == {'name': 'priority', 'type': 'text', 'is_returnable': True,
+                                                         'is_filterable': True}
 
 
 def test_recreate_carries_over_what_the_task_does_not_declare():
@@ -398,7 +399,7 @@ def test_absent_twice_the_second_run_reads_only_the_schema():
     fake = existing()
     first = run(fake, state='absent')
     assert first['changed'] is True and first['schema'] == {}
-    assert first['diff']['before']['schema_id'] == SID and first['diff']['after'] == {}
+    assert diff_of(first)['before']['schema_id'] == SID and diff_of(first)['after'] == {}
     fake.log[:] = []
     second = run(fake, state='absent')
     assert second['changed'] is False
@@ -523,6 +524,6 @@ def test_gather_without_id_finds_the_bound_schemas_through_one_listing():
 
 def test_gather_checks_the_ids_before_any_request():
     fake = FakeFeishu()
-    with pytest.raises(SchemaProblems, match="schema_id '../x' must start with a letter"):
+    with pytest.raises(ProblemsFound, match="schema_id '../x' must start with a letter"):
         gather(client_for(fake), {'schema_id': ['../x']})
     assert fake.log == []

@@ -22,7 +22,7 @@ MODULE_UTILS = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '.
 PLATFORMS = ('dws', 'feishu')
 # Within a package, a file may import files of a strictly lower rank only.
 RANKS = {
-    'core': {'errors': 0, 'transport': 1, 'reconcile': 1, 'retry': 2, 'waiter': 3, 'lifecycle': 4,
+    'core': {'errors': 0, 'diff': 0, 'transport': 1, 'reconcile': 1, 'retry': 2, 'waiter': 3, 'lifecycle': 4,
              'module_edge': 5, 'resource_set': 5},
     'dws': {'signer': 0, 'client': 1, 'connection': 2, 'data_source': 3, 'data_source_set': 4},
     'feishu': {'client': 1, 'connection': 2, 'data_source': 3, 'schema': 3, 'data_source_set': 4},

@@ -18,6 +18,7 @@ from ansible_collections.dsops.cloud.plugins.module_utils.core import lifecycle,
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import ConflictError, DsopsError, InputError
 from ansible_collections.dsops.cloud.plugins.module_utils.core.lifecycle import Outcome
 from ansible_collections.dsops.cloud.plugins.module_utils.core.reconcile import Field
+from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.diffs import diff_of
 
 __metaclass__ = type
 
@@ -368,7 +369,7 @@ def test_an_outcome_that_wrote_nothing_gives_changed_false_and_an_empty_diff():
         assert decided.changed is True
         result = lifecycle.result_of(resource, decided, lifecycle.apply(resource, decided, obj), True)
         assert result['changed'] is False
-        assert result['diff']['before'] == result['diff']['after'] == decided.before
+        assert diff_of(result)['before'] == diff_of(result)['after'] == decided.before
         assert 'job' not in result
 
 
@@ -378,7 +379,8 @@ def test_result_of_returns_the_sanitized_object_diff_and_job():
     outcome = Outcome(dict(id='w-2', name='gear', colour='blue', secret=SECRET), job={'job_id': 'j-1', 'status': 'OK'})
     result = lifecycle.result_of(resource, decided, outcome, True)
     assert result == {'changed': True, 'widget': {'id': 'w-2', 'name': 'gear', 'colour': 'blue'},
-                      'diff': {'before': {}, 'after': {'name': 'gear', 'colour': 'blue'}},
+                      'diff': {'before': '', 'after': 'name: gear\ncolour: blue\n',
+                               'before_header': "widget 'gear' (id w-2)", 'after_header': "widget 'gear' (id w-2)"},
                       'job': {'job_id': 'j-1', 'status': 'OK'}}
     assert SECRET not in repr(result)
     assert lifecycle.result_of(resource, decided, Outcome(None), False) == {'changed': True, 'widget': {}}
@@ -413,7 +415,7 @@ def test_ensure_settles_a_busy_object_then_plans_against_what_the_job_left():
     result = lifecycle.ensure(resource, 'present', want_diff=True)
     assert calls(log) == [('read',), ('settle', 'w-1'), ('update', 'w-1', {'colour': 'blue'})]
     assert result['changed'] is True and result['widget']['colour'] == 'blue'
-    assert result['diff']['before']['size'] == 5 and result['diff']['before']['colour'] == 'red'
+    assert diff_of(result)['before']['size'] == 5 and diff_of(result)['before']['colour'] == 'red'
 
 
 def test_ensure_writes_nothing_when_the_settled_object_is_as_wanted():
@@ -442,7 +444,7 @@ def test_ensure_in_check_mode_predicts_and_writes_nothing_even_after_waiting():
     result = lifecycle.ensure(resource, 'present', check_mode=True, want_diff=True)
     assert calls(log) == [('read',), ('settle', 'w-1')]  # reads (and waits) only
     assert result['changed'] is True and result['widget']['colour'] == 'blue' and 'job' not in result
-    assert result['diff'] == {'before': {'name': 'gear', 'colour': 'red'}, 'after': {'name': 'gear', 'colour': 'blue'}}
+    assert diff_of(result) == {'before': {'name': 'gear', 'colour': 'red'}, 'after': {'name': 'gear', 'colour': 'blue'}}
 
 
 def test_ensure_on_an_idle_object_never_settles():

@@ -27,6 +27,7 @@ from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.test_dws_da
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.test_feishu_data_source import client_for
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.test_feishu_fake_api import (
     COLLECTION, FakeFeishu, error)
+from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.diffs import diff_of
 
 __metaclass__ = type
 
@@ -177,8 +178,9 @@ def test_check_mode_predicts_without_writing():
                         check_mode=True, want_diff=True)
     assert fake.writes == [] and result['changed'] is True
     assert actions(result) == [('Tickets', 'updated'), ('New', 'created'), ('Wiki', 'deleted'), ('Old', 'deleted')]
-    assert [item['name'] for item in result['diff']['after']['config']] == ['Tickets', 'New']
-    assert result['diff']['after']['config'][0]['online'] is True and result['diff']['before']['config'] == result['before']
+    assert [item['name'] for item in diff_of(result)['after']] == ['Tickets', 'New']
+    assert diff_of(result)['after'][0]['online'] is True and diff_of(result)['before'] == result['before']
+    assert result['diff']['before_header'] == 'the Feishu data sources (config)'
 
 
 def test_gathered_round_trips_with_no_write():

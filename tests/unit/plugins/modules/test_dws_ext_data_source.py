@@ -19,6 +19,7 @@ from ansible_collections.dsops.cloud.plugins.modules import dws_ext_data_source
 
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.dws_fake_api import (
     AK, AUTH_TOKEN, CLUSTER, MRS_CLUSTER, PROJECT, SECURITY_TOKEN, SK, FakeDws)
+from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.diffs import diff_of
 
 __metaclass__ = type
 
@@ -125,8 +126,8 @@ def test_agency_change_with_diff(fake, capsys):
     result = run_module(dict(OBS, agency='NewAgency'), capsys, diff=True)
     assert result['changed'] is True
     assert [w['body'] for w in fake.writes()] == [{'reconfigure': {'reboot': False, 'agency': 'NewAgency'}}]
-    assert result['diff']['before']['user_name'] == 'DWSAccessOBS'
-    assert result['diff']['after']['user_name'] == 'NewAgency'
+    assert diff_of(result)['before']['agency'] == 'DWSAccessOBS'
+    assert diff_of(result)['after']['agency'] == 'NewAgency'
     assert result['job']['status'] == 'SUCCESS'
     assert result['ext_data_source']['user_name'] == 'NewAgency'
 

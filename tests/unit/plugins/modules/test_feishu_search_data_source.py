@@ -16,6 +16,7 @@ from ansible_collections.dsops.cloud.plugins.module_utils.core import retry
 from ansible_collections.dsops.cloud.plugins.modules import feishu_search_data_source as module_under_test
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.test_feishu_fake_api import (
     APP_ID, APP_SECRET, COLLECTION, FakeFeishu, error)
+from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.diffs import diff_of
 
 __metaclass__ = type
 
@@ -74,7 +75,7 @@ def test_create_then_nothing_to_do(fake, capsys):
 def test_check_mode_and_diff_mode(fake, capsys):
     rc, result, dummy = run_module(capsys, creds(id=DS_ID, description='new'), check_mode=True, diff=True)
     assert rc == 0 and result['changed'] is True
-    assert result['diff'] == {'before': {'description': ''}, 'after': {'description': 'new'}}
+    assert diff_of(result) == {'before': {'description': ''}, 'after': {'description': 'new'}}
     assert result['data_source']['description'] == 'new'
     assert fake.writes == []
 

@@ -16,6 +16,7 @@ from ansible_collections.dsops.cloud.plugins.module_utils.core import retry, tra
 from ansible_collections.dsops.cloud.plugins.modules import feishu_search_schema as module_under_test
 from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.test_feishu_fake_api import (
     APP_ID, APP_SECRET, COLLECTION, SCHEMAS, FakeFeishu, error)
+from ansible_collections.dsops.cloud.tests.unit.plugins.module_utils.diffs import diff_of
 
 __metaclass__ = type
 
@@ -91,8 +92,8 @@ def test_check_mode_and_diff_mode_in_option_names(fake, capsys):
     args['properties'][0]['desc'] = 'Ticket title'
     rc, result, dummy = run_module(capsys, args, check_mode=True, diff=True)
     assert rc == 0 and result['changed'] is True
-    assert result['diff']['before']['properties'][2] == dict(PROPERTIES[0], search_options={'enable_exact_match': True})
-    assert result['diff']['after']['properties'][2]['desc'] == 'Ticket title'
+    assert diff_of(result)['before']['properties'][2] == dict(PROPERTIES[0], search_options={'enable_exact_match': True})
+    assert diff_of(result)['after']['properties'][2]['desc'] == 'Ticket title'
     assert result['schema']['properties'][0]['desc'] == 'Ticket title'
     assert fake.writes == [] and fake.schemas[SID]['properties'][0]['desc'] == 'Title'
 
@@ -159,7 +160,7 @@ def test_recreate_and_absent_while_bound_are_refused_naming_the_data_source(fake
 def test_absent_twice(fake, capsys):
     fake.seed_schema(declared())
     rc, result, dummy = run_module(capsys, {'schema_id': SID, 'state': 'absent'}, diff=True)
-    assert rc == 0 and result['changed'] is True and result['diff']['after'] == {}
+    assert rc == 0 and result['changed'] is True and diff_of(result)['after'] == {}
     rc, result, dummy = run_module(capsys, {'schema_id': SID, 'state': 'absent'})
     assert rc == 0 and result['changed'] is False and result['schema'] == {}
     assert [w.method for w in fake.writes] == ['DELETE']
