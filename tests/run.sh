@@ -2,7 +2,7 @@
 # The whole test suite: every quality gate, each step timed and reported.
 #   bash tests/run.sh              all steps
 #   bash tests/run.sh units lint   only the named steps
-# Steps: units ansible-test-units sanity lint docs integration build importer perf
+# Steps: units ansible-test-units sanity lint docs docsite integration matrix build importer perf
 # Exit status is non-zero when any step fails.  DSOPS_WORK (default ~/.cache/dsops-cloud)
 # holds the tool virtualenv and the working copy ansible-test needs.
 set -uo pipefail
@@ -11,7 +11,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=tests/venv.sh
 source "$REPO/tests/venv.sh"
 
-ALL_STEPS=(units ansible-test-units sanity lint docs integration build importer perf)
+ALL_STEPS=(units ansible-test-units sanity lint docs docsite integration matrix build importer perf)
 if [ $# -gt 0 ]; then STEPS=("$@"); else STEPS=("${ALL_STEPS[@]}"); fi
 
 T0=$SECONDS; PASSED=0; FAILED=0; SUMMARY=""
@@ -103,7 +103,28 @@ run_docs() {
 }
 
 run_integration() {
-  python -m pytest tests/integration -q -p no:cacheprovider --durations=12
+  # Two workers, each with its own sandbox, record every playbook run; then one last session replays all of
+  # them in check mode and checks the secret audit's totals over the whole suite.
+  local records=$DSOPS_WORK/integration-records
+  local last=(tests/integration/test_check_mode_guarantee.py
+              tests/integration/test_secret_audit.py::test_every_kind_of_secret_was_looked_for)
+  rm -rf "$records" && mkdir -p "$records"
+  DSOPS_RECORD_DIR=$records python -m pytest tests/integration -q -p no:cacheprovider --durations=12 -n 2 \
+    --ignore "${last[0]}" --deselect "${last[1]}" || return 1
+  DSOPS_REPLAY_FROM=$records python -m pytest -q -p no:cacheprovider "${last[@]}"
+}
+
+release_matches() {  # release_matches TARBALL: the version built is galaxy.yml's, and the changelog has it
+  local built declared
+  built=$(tar -xzOf "$1" MANIFEST.json | python -c 'import json, sys; print(json.load(sys.stdin)["collection_info"]["version"])')
+  declared=$(python -c 'import yaml; print(yaml.safe_load(open("galaxy.yml"))["version"])')
+  if [ "$built" != "$declared" ]; then
+    echo "the tarball's MANIFEST.json says version $built, galaxy.yml says $declared" >&2
+    return 1
+  fi
+  grep -qx "v${declared//./\\.}" CHANGELOG.rst ||
+    { echo "CHANGELOG.rst has no section for $declared: run antsibull-changelog release" >&2; return 1; }
+  echo "version $built: MANIFEST.json = galaxy.yml, and CHANGELOG.rst has its section"
 }
 
 run_build() {
@@ -115,6 +136,7 @@ run_build() {
     echo "the tarball holds generated or dev-only files (listed above)" >&2
     return 1
   fi
+  release_matches "$tarball" || return 1
   ansible-galaxy collection install --force -p "$installed" "$tarball" >/dev/null || return 1
   listed=$(cd "$DSOPS_WORK" && ANSIBLE_COLLECTIONS_PATH=$installed ansible-doc -l dsops.cloud) || return 1
   echo "$listed"
@@ -134,7 +156,9 @@ for name in "${STEPS[@]}"; do
     sanity) step sanity run_sanity ;;
     lint) step ansible-lint run_lint ;;
     docs) step docs+changelog run_docs ;;
+    docsite) step docsite env DSOPS_DOCSITE_SCREENSHOTS="$REPO/tests/output/docsite" bash tests/docsite/run.sh ;;
     integration) step integration run_integration ;;
+    matrix) step ansible-core-matrix bash tests/matrix/run.sh ;;
     build) step build+ansible-doc run_build ;;
     importer) step galaxy-importer bash tests/galaxy_importer.sh ;;
     perf) step benchmark-quick python tests/perf/bench.py --quick ;;

@@ -64,8 +64,20 @@ def run(module, work):
     try:
         result = work()
     except DsopsError as error:
-        module.fail_json(**error.fail_kwargs())
-    module.exit_json(**result)
+        module.fail_json(**_warned(module, error.fail_kwargs()))
+    module.exit_json(**_warned(module, result))
+
+
+def _warned(module, result):
+    """``result`` without its ``warnings``, each given to ``module.warn``.
+
+    ansible-core 2.19 deprecates ``warnings`` passed to exit_json and fail_json (removed in 2.23);
+    AnsibleModule still returns what ``warn`` collected under the same key.
+    """
+    result = dict(result)
+    for warning in result.pop('warnings', None) or []:
+        module.warn(warning)
+    return result
 
 
 def new_module(argument_spec, **kwargs):
