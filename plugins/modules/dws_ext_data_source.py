@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: dws_ext_data_source
 short_description: Manage external data sources (OBS, MRS) of a Huawei Cloud GaussDB(DWS) cluster
-version_added: 0.1.0
+version_added: 0.2.0
 author:
   - dsops maintainers (@dsops)
 description:

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: dws_ext_data_sources
 short_description: Manage a whole set of external data sources of a GaussDB(DWS) cluster in one task
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reconciles a declared list of the external data sources (OBS, MRS, LAKE_FORMATION) of one Huawei Cloud GaussDB(DWS)
     cluster in one task, in the way of Ansible's network resource modules. O(config) lists the data sources and

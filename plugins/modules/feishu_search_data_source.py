@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: feishu_search_data_source
 short_description: Manage Feishu / Lark Search data sources
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Create, update and delete a custom Search v2 data source (自定义搜索数据源) on the Feishu or Lark Open Platform.
   - The module reads first and writes only what differs; an option left unset is neither sent nor compared.

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: feishu_search_data_source_info
 short_description: List Feishu / Lark Search data sources
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Return custom Search v2 data sources of the Feishu or Lark Open Platform, as full objects.
   - Select one by O(id), those with an exact O(name), or give neither for all of them.

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: feishu_search_data_sources
 short_description: Manage a whole set of Feishu / Lark Search data sources in one task
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reconciles a declared list of custom Search v2 data sources (自定义搜索数据源) of a Feishu or Lark tenant in one
     task, in the way of Ansible's network resource modules. O(config) lists the data sources and O(state) says how

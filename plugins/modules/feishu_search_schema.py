@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: feishu_search_schema
 short_description: Manage Feishu / Lark Search schemas
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Create, update, re-create and delete a Search v2 schema (数据范式) on the Feishu or Lark Open Platform.
   - A schema declares the fields of the items of a Search data source and how the result card shows them. A data

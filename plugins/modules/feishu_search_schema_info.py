@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: feishu_search_schema_info
 short_description: Read Feishu / Lark Search schemas
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Return Search v2 schemas (数据范式) of the Feishu or Lark Open Platform, as full objects.
   - The API has no call that lists schemas. Give O(schema_id) to read those schemas, or O(bound=true) to get every

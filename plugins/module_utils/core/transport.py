@@ -30,7 +30,7 @@ except ImportError:  # the module reports missing_required_lib
 
 __metaclass__ = type
 
-USER_AGENT = 'dsops.cloud-ansible-collection/0.1.0'
+USER_AGENT = 'dsops.cloud-ansible-collection/0.2.0'
 # No answer of either API comes near this; a larger one is refused before it fills the memory.
 MAX_BODY_BYTES = 16 * 1024 * 1024
 MASK = '********'

@@ -10,6 +10,7 @@ import os
 
 import pytest
 import requests
+import yaml
 
 from ansible_collections.dsops.cloud.plugins.module_utils.core import transport
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import ApiError, InputError, TransportError
@@ -443,3 +444,11 @@ def test_url_credentials_run_to_the_last_at_sign_and_tolerate_leading_space(url,
     from ansible_collections.dsops.cloud.plugins.module_utils.core.transport import url_credentials
     found = url_credentials(url)
     assert all(part in found for part in hidden), found
+
+
+def test_the_user_agent_names_the_version_in_galaxy_yml():
+    """The platforms' logs show which release sent a request: the constant follows every version bump."""
+    galaxy = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'galaxy.yml')
+    with open(galaxy) as handle:
+        version = yaml.safe_load(handle)['version']
+    assert transport.USER_AGENT == 'dsops.cloud-ansible-collection/%s' % version
