@@ -104,6 +104,11 @@ build_site() {
   cp "$HERE/ansible_core_refs.py" "$SITE/" && chmod 700 "$SITE/rst" || return 1
   run_logged "$WORK/antsibull-docs.log" antsibull-docs --config-file "$SITE/antsibull-docs.cfg" collection \
     --use-current --squash-hierarchy --fail-on-error --cleanup everything --dest-dir "$SITE/rst" dsops.cloud || return 1
+  # antsibull-docs writes a markup error (an unclosed O(...), say) into the page instead of failing on it
+  if grep -rn 'ERROR while parsing' "$SITE/rst" >&2; then
+    echo "docsite: the generated pages hold markup errors (above)" >&2
+    return 1
+  fi
   # -W: a warning from the collection's documentation (a bad reference, broken RST in a guide) fails the build
   sphinx-build -b html -c "$SITE" -W --keep-going -q "$SITE/rst" "$SITE/html"
 }

@@ -15,6 +15,8 @@ __metaclass__ = type
 
 PROJECT = '0123456789abcdef0123456789abcdef'
 CLUSTER = '11111111-2222-3333-4444-555555555555'
+MRS_CLUSTER = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee'
+MRS_PASSWORD = 'Mrs_Password_Never_Shown_42'
 SID = 'ticket_schema'
 TITLE = {'name': 'title', 'type': 'text', 'is_searchable': True, 'is_returnable': True, 'desc': 'Title',
          'search_options': {'enable_exact_match': True}}
@@ -96,3 +98,28 @@ def test_a_schema_change_prints_the_property_by_name(sandbox, run_playbook):
     # three lines of context, as ansible-core prints them: the property's fields in the order of the reference
     assert hunk_lines(output) == ['   is_returnable: true', '   search_options:', '     enable_exact_match: true',
                                   '-  desc: Title', '+  desc: 工单标题']
+
+
+def test_writes_the_sides_cannot_show_are_noted_never_printed(sandbox, run_playbook):
+    """A re-applied MRS password and a rotated URL credential change nothing either side shows: a note says so."""
+    mrs = sandbox.seed_dws(PROJECT, CLUSTER, [{'name': 'mrs_src1', 'type': 'MRS', 'user_name': 'mrs_user',
+                                               'data_source_id': MRS_CLUSTER}])[0]
+    run = run_playbook('dws_ext_data_source', {
+        'dws_cluster_id': CLUSTER, 'dws_name': 'mrs_src1', 'dws_type': 'MRS', 'dws_mrs_cluster_id': MRS_CLUSTER,
+        'dws_user_name': 'mrs_user', 'dws_password_from_env': True, 'dws_update_password': 'always',
+        'dws_recreate': True}, diff=True, verbosity=0, env={'DWS_MRS_PASSWORD': MRS_PASSWORD})
+    assert run.rc == 0, run.output
+    sandbox.wait_idle(timeout=30)
+    listed = sandbox.state()['dws']['projects'][PROJECT][CLUSTER]['data_sources']
+    new = [s for s in listed if s['name'] == 'mrs_src1'][0]
+    assert new['id'] != mrs['id']
+    assert "--- before: DWS external data source 'mrs_src1' (id %s)\n" % mrs['id'] in run.output
+    assert "+++ after: DWS external data source 'mrs_src1' (id %s)\n" % new['id'] in run.output
+    assert '+# deleted and created again (recreate)' in hunk_lines(run.output)
+    assert MRS_PASSWORD not in run.output
+
+    sandbox.seed_feishu([{'name': 'Tickets', 'state': 1, 'icon_url': 'https://robot:old-pass@icons.example.com/t.png'}])
+    output = printed_diff(run_playbook, 'feishu_search_data_sources', {'ds_config': [
+        {'name': 'Tickets', 'icon_url': 'https://robot:new-pass@icons.example.com/t.png'}]})
+    assert "+# config[0] 'Tickets': icon_url changed (not shown)" in hunk_lines(output)
+    assert 'old-pass' not in output and 'new-pass' not in output

@@ -241,9 +241,12 @@ def is_sandbox_process(pid):
     """Guards --stop against a pid file whose pid now belongs to another program."""
     try:
         with open('/proc/%d/cmdline' % pid, 'rb') as handle:
-            return os.path.basename(SERVER_PATH).encode() in handle.read()
+            args = [arg.decode('utf-8', 'replace') for arg in handle.read().split(b'\0') if arg]
+        cwd = os.readlink('/proc/%d/cwd' % pid)  # a relative script path is relative to the process's directory
     except OSError:
         return process_running(pid)
+    # this very file, not another project's server.py that happens to have the pid now
+    return any(os.path.realpath(os.path.join(cwd, arg)) == os.path.realpath(SERVER_PATH) for arg in args)
 
 
 def read_pid_file(path):

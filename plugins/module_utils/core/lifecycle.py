@@ -21,7 +21,7 @@ from __future__ import absolute_import, division, print_function
 
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import ConflictError, DsopsError
 from ansible_collections.dsops.cloud.plugins.module_utils.core import reconcile
-from ansible_collections.dsops.cloud.plugins.module_utils.core.diff import text_diff
+from ansible_collections.dsops.cloud.plugins.module_utils.core.diff import text_diff, unshown_changes
 
 __metaclass__ = type
 
@@ -51,6 +51,8 @@ class Resource:
     result_key = 'resource'
     #: human name used in messages, e.g. 'Feishu data source'
     noun = 'resource'
+    #: the module's options (names the object in a diff header when there is no object)
+    params = {}
 
     # ----- planning (no client) ----------------------------------------------------------------
 
@@ -97,7 +99,11 @@ class Resource:
 
     def diff_header(self, obj):
         """What the diff is of, for the lines ``--diff`` prints above it."""
-        return '%s %s' % (self.noun, self.identify(obj))
+        return '%s %s' % (self.noun, self.identify(obj or self.params))
+
+    def option_name(self, field, obj):
+        """The module option that sets API field ``field`` of ``obj`` (for notes on values a diff cannot show)."""
+        return field
 
     def predict(self, current, plan):
         """The object as it would look after ``plan`` (check mode)."""
@@ -213,20 +219,32 @@ def ensure(resource, state, check_mode=False, want_diff=False, allow_recreate=Fa
 
 
 def result_of(resource, decided, outcome, want_diff, current=None):
-    """The module result: changed only when something was (or would be) written.
-
-    The diff's header names the object written, else the one read (``current``: a delete leaves nothing).
-    """
+    """The module result: changed only when something was (or would be) written."""
     changed = decided.changed and outcome.wrote
     result = {'changed': changed, resource.result_key: resource.sanitize(outcome.obj) if outcome.obj else {}}
     if want_diff:
-        sides = decided.diff() if changed else {'before': decided.before, 'after': decided.before}
-        # diffs echo API values just as results do, so they pass through the same sanitiser
-        views = dict((side, resource.diff_view(resource.sanitize(view)) if view else {}) for side, view in sides.items())
-        result['diff'] = text_diff(views['before'], views['after'], resource.diff_header(outcome.obj or current or decided.before))
+        result['diff'] = _diff(resource, decided, outcome, current, changed)
     if outcome.job:
         result['job'] = outcome.job
     warnings = decided.warnings + outcome.warnings
     if warnings:
         result['warnings'] = warnings
     return result
+
+
+def _diff(resource, decided, outcome, current, changed):
+    """The diff of the managed fields in option names; the before header names the object read (``current``),
+    the after header the object written (a re-create's has a new id)."""
+    sides = decided.diff() if changed else {'before': decided.before, 'after': decided.before}
+    # diffs echo API values just as results do, so they pass through the same sanitiser
+    views = dict((side, resource.diff_view(resource.sanitize(view)) if view else {}) for side, view in sides.items())
+    unshown = []
+    if changed and decided.action == reconcile.RECREATE:
+        unshown.append('deleted and created again (recreate)')
+    elif changed and decided.action == reconcile.UPDATE:
+        unshown = unshown_changes([resource.option_name(field, current) for field in decided.changes],
+                                  views['before'], views['after'])
+    after_obj = outcome.obj if changed and outcome.obj else (current or decided.before)
+    before_obj = current or decided.before or after_obj  # nothing before a create: it names what is created
+    return text_diff(views['before'], views['after'], resource.diff_header(before_obj),
+                     resource.diff_header(after_obj), unshown)

@@ -22,7 +22,7 @@ from __future__ import absolute_import, division, print_function
 
 from ansible_collections.dsops.cloud.plugins.module_utils.core import lifecycle, reconcile
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import DsopsError, InputError, ProblemsFound
-from ansible_collections.dsops.cloud.plugins.module_utils.core.diff import text_diff
+from ansible_collections.dsops.cloud.plugins.module_utils.core.diff import UNSHOWN, text_diff
 
 __metaclass__ = type
 
@@ -304,7 +304,23 @@ def _changes(catalog, member, after):
     for option in sorted(set(before) | set(after)):
         if option != 'id' and before.get(option) != after.get(option):
             changes[option] = {'before': before.get(option), 'after': after.get(option)}
+    if member.action == ACTION_NAMES[reconcile.UPDATE]:
+        # a value masked on both sides (URL credentials) was still written: say so without showing it
+        for option in sorted(set(member.resource.option_name(field, member.current) for field in member.plan.changes)):
+            changes.setdefault(option, {'before': UNSHOWN, 'after': UNSHOWN})
     return changes
+
+
+def _unshown(entries):
+    """Notes on the writes the set's diff cannot show: a re-create, a masked value."""
+    notes = []
+    for entry in entries:
+        label = '%s %r' % ('config[%d]' % entry['index'] if 'index' in entry else 'not in config', entry['name'])
+        if entry['action'] == ACTION_NAMES[reconcile.RECREATE]:
+            notes.append('%s: deleted and created again (recreate)' % label)
+        notes.extend('%s: %s changed %s' % (label, option, UNSHOWN)
+                     for option, change in sorted(entry['changes'].items()) if change['after'] == UNSHOWN)
+    return notes
 
 
 def _result(catalog, members, listing, check_mode, want_diff):
@@ -319,15 +335,17 @@ def _result(catalog, members, listing, check_mode, want_diff):
                             'the writes left them, as far as the run knows.' % (catalog.noun, error.summary()))
     before = [catalog.config_of(obj) for obj in _listing_settled(catalog, members, listing)]
     after = [catalog.config_of(obj) for obj in objects]
+    entries = [_entry(catalog, m) for m in members]
     result = {
         'changed': changed,
-        'results': [_entry(catalog, m) for m in members],
+        'results': entries,
         'before': before,
         'after': after,
         catalog.result_key: [catalog.sanitize(obj) for obj in objects],
     }
     if want_diff:
-        result['diff'] = text_diff(before, after if changed else before, catalog.diff_header())
+        result['diff'] = text_diff(before, after if changed else before, catalog.diff_header(),
+                                   unshown=_unshown(entries) if changed else ())
     if warnings:
         result['warnings'] = warnings
     return result

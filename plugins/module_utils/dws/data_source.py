@@ -553,6 +553,9 @@ class DwsExtDataSourceResource(Resource):
     def diff_view(self, view):
         return config_of(view)
 
+    def option_name(self, field, obj):
+        return dict(CONFIG_FIELDS.get(self.type_of(obj), ())).get(field, field)
+
     def identify(self, obj):
         if obj.get('id'):
             return '%r (id %s)' % (obj.get('name'), obj['id'])

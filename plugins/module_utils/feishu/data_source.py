@@ -419,6 +419,9 @@ class FeishuDataSourceResource(Resource):
     def diff_view(self, view):
         return config_of(view)
 
+    def option_name(self, field, obj):
+        return OPTION_FOR_FIELD.get(field, field)
+
     def identify(self, obj):
         return describe(obj)
 

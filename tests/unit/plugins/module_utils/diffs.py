@@ -13,5 +13,5 @@ __metaclass__ = type
 def diff_of(result):
     """{'before': ..., 'after': ...} of ``result['diff']``, each side parsed from its YAML text ({} when empty)."""
     diff = result['diff']
-    assert diff['before_header'] == diff['after_header'] and diff['before_header']
+    assert diff['before_header'] and diff['after_header']
     return dict((side, yaml.safe_load(diff[side]) or {}) for side in ('before', 'after'))

@@ -48,3 +48,20 @@ def test_both_headers_name_the_object():
     assert diff.text_diff({}, {'name': 'a'}, "Feishu data source 'a'") == {
         'before': '', 'after': 'name: a\n',
         'before_header': "Feishu data source 'a'", 'after_header': "Feishu data source 'a'"}
+
+
+def test_a_written_option_both_sides_show_alike_gets_a_note():
+    assert diff.unshown_changes(['icon_url', 'name'], {'icon_url': 'https://u:********@h', 'name': 'a'},
+                                {'icon_url': 'https://u:********@h', 'name': 'b'}) == ['icon_url: changed (not shown)']
+
+
+def test_equal_sides_get_one_note_when_no_written_option_is_a_key_of_them():
+    nested = {'properties': [{'name': 'title'}]}
+    assert diff.unshown_changes(['properties.title.desc'], nested, nested) == ['changed (not shown)']
+    assert diff.unshown_changes(['properties.title.desc'], nested, {'properties': []}) == []
+
+
+def test_notes_end_the_after_side_as_yaml_comments():
+    result = diff.text_diff({'name': 'a'}, {'name': 'a'}, 'x', 'y', unshown=['icon_url: changed (not shown)'])
+    assert result['after'] == 'name: a\n# icon_url: changed (not shown)\n' and result['after_header'] == 'y'
+    assert yaml.safe_load(result['after']) == {'name': 'a'}

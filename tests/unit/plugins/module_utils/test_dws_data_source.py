@@ -306,6 +306,11 @@ def test_recreate_deletes_waits_and_creates_with_the_desired_values():
     assert result['ext_data_source']['id'] != OBS_ID
     assert diff_of(result)['before']['connect_info'] == 'gaussdb'
     assert diff_of(result)['after']['connect_info'] == 'analytics'
+    # the before header names the deleted source, the after header the new one; the text says it was re-created
+    new_id = result['ext_data_source']['id']
+    assert result['diff']['before_header'] == "DWS external data source 'obs_src1' (id %s)" % OBS_ID
+    assert result['diff']['after_header'] == "DWS external data source 'obs_src1' (id %s)" % new_id
+    assert result['diff']['after'].endswith('\n# deleted and created again (recreate)\n')
 
 
 def test_recreate_waits_for_the_delete_even_with_wait_false():

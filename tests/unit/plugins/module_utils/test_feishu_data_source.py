@@ -491,3 +491,13 @@ def test_a_lost_answer_with_no_retries_left_fails_as_possibly_written():
     failure = info.value.fail_kwargs()
     assert failure['changed'] is True and failure['written'] == {'outcome': 'unknown'}
     assert [w.method for w in fake.writes] == ['PATCH']
+
+
+def test_a_rotated_url_credential_is_written_and_noted_in_the_diff_without_its_value():
+    fake = existing_fake(icon_url='https://robot:old-pass@icons.example.com/t.png')
+    result = run(fake, id=DS_ID, icon_url='https://robot:new-pass@icons.example.com/t.png')
+    assert result['changed'] is True and [w.method for w in fake.writes] == ['PATCH']
+    # both sides show the masked URL: the note keeps a write from printing as no diff
+    assert diff_of(result)['before'] == diff_of(result)['after']
+    assert result['diff']['after'].endswith('\n# icon_url: changed (not shown)\n')
+    assert 'old-pass' not in repr(result) and 'new-pass' not in repr(result)

@@ -336,3 +336,14 @@ def test_dws_a_failed_look_after_the_writes_keeps_changed_and_warns():
     assert result['changed'] is True and [entry['method'] for entry in fake.writes()] == ['PUT']
     assert any('could not be read again after the writes' in w for w in result['warnings'])
     assert result['after'][0]['agency'] == 'OtherAgency'
+
+
+def test_a_masked_value_written_shows_in_changes_and_the_diff_without_its_value():
+    fake = FakeFeishu([dict(TICKETS, icon_url='https://robot:old-pass@icons.example.com/t.png')])
+    result = feishu_run(fake, [{'name': 'Tickets', 'icon_url': 'https://robot:new-pass@icons.example.com/t.png'}],
+                        want_diff=True)
+    assert writes(fake) == [('PATCH', TICKETS['id'])] and result['changed'] is True
+    assert result['results'][0]['changes'] == {'icon_url': {'before': '(not shown)', 'after': '(not shown)'}}
+    assert diff_of(result)['before'] == diff_of(result)['after']
+    assert result['diff']['after'].endswith("\n# config[0] 'Tickets': icon_url changed (not shown)\n")
+    assert 'old-pass' not in repr(result) and 'new-pass' not in repr(result)
