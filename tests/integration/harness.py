@@ -89,6 +89,37 @@ def diff_of(result):
     return dict((side, yaml.safe_load(diff[side]) or {}) for side in ('before', 'after'))
 
 
+def task_result(run_playbook, extra_vars, playbook, task, **kwargs):
+    """The result of ``task`` in a run of ``playbook`` that must succeed."""
+    run = run_playbook(playbook, extra_vars, **kwargs)
+    assert run.rc == 0, run.output
+    return run.task(task)
+
+
+def failed_task_result(run_playbook, extra_vars, playbook, task, **kwargs):
+    """The result of ``task``, which must fail cleanly (``expect_failure``: the playbook's ignore_errors goes on)."""
+    run = run_playbook(playbook, dict(extra_vars, expect_failure=True), **kwargs)
+    assert (task, 'failed') in run.statuses(), run.output
+    result = run.task(task)
+    assert result['msg'] and 'Traceback' not in run.output and 'MODULE FAILURE' not in run.output
+    assert result.get('exception') in (None, '(traceback unavailable)')
+    return result
+
+
+def list_config(items, state=None, **extra):
+    """Extra vars of a list-module playbook: ``ds_config``, ``ds_state`` and any other."""
+    extra_vars = {'ds_config': items}
+    if state:
+        extra_vars['ds_state'] = state
+    extra_vars.update(extra)
+    return extra_vars
+
+
+def list_actions(result):
+    """(name, action, index) of each entry of a list module's ``results``."""
+    return [(entry['name'], entry['action'], entry.get('index')) for entry in result['results']]
+
+
 def build_sandbox_env(client):
     creds = client.credentials()
     dws, feishu = creds['dws'], creds['feishu']

@@ -9,9 +9,11 @@ sandbox's request log: one token, the listing pages, then one request per write,
 
 from __future__ import absolute_import, division, print_function
 
+import functools
+
 import pytest
 
-from harness import diff_of
+from harness import diff_of, failed_task_result, list_actions, list_config, task_result
 
 __metaclass__ = type
 
@@ -61,32 +63,9 @@ def seed(sandbox, *items):
     return dict((s['name'], s) for s in seeded)
 
 
-def run_ok(run_playbook, extra_vars, **kwargs):
-    run = run_playbook(PLAYBOOK, extra_vars, **kwargs)
-    assert run.rc == 0, run.output
-    return run.task(TASK)
-
-
-def run_failing(run_playbook, extra_vars, **kwargs):
-    """A task expected to fail cleanly (ignore_errors keeps the play going): its result."""
-    run = run_playbook(PLAYBOOK, dict(extra_vars, expect_failure=True), **kwargs)
-    assert (TASK, 'failed') in run.statuses(), run.output
-    result = run.task(TASK)
-    assert result['msg'] and 'Traceback' not in run.output and 'MODULE FAILURE' not in run.output
-    assert result.get('exception') in (None, '(traceback unavailable)')
-    return result
-
-
-def config(items, state=None, **extra):
-    extra_vars = {'ds_config': items}
-    if state:
-        extra_vars['ds_state'] = state
-    extra_vars.update(extra)
-    return extra_vars
-
-
-def actions(result):
-    return [(entry['name'], entry['action'], entry.get('index')) for entry in result['results']]
+run_ok = functools.partial(task_result, playbook=PLAYBOOK, task=TASK)
+run_failing = functools.partial(failed_task_result, playbook=PLAYBOOK, task=TASK)
+config, actions = list_config, list_actions
 
 
 def assert_reads_only(sandbox, pages=1):
