@@ -210,33 +210,12 @@ prepare_version() {  # VERSION
   fi
 }
 
-sandbox_environment() {  # PYTHON URL: export lines for the sandbox's built-in credentials, as AWX injects them
-  "$1" - "$REPO/tests/sandbox/default_config.json" "$2" <<'PY'
-import json, shlex, sys
-config, url = json.load(open(sys.argv[1])), sys.argv[2]
-key = next(k for k in config['dws']['access_keys'] if not k.get('security_token'))
-app = config['feishu']['apps'][0]
-env = {
-    'HW_DWS_ENDPOINT': url, 'HW_ACCESS_KEY': key['access_key'], 'HW_SECRET_KEY': key['secret_key'],
-    'HW_PROJECT_ID': next(iter(config['dws']['projects'])), 'HW_REGION_NAME': 'cn-north-4',
-    'FEISHU_BASE_URL': url, 'FEISHU_APP_ID': app['app_id'], 'FEISHU_APP_SECRET': app['app_secret'],
-    'DWS_CLUSTER_ID': next(iter(config['dws']['projects'].values()))['clusters'][0],
-    'DWS_MRS_CLUSTER_ID': config['dws']['mrs_clusters'][0]['id'],
-}
-for name, value in env.items():
-    print('export %s=%s' % (name, shlex.quote(value)))
-PY
-}
-
-start_sandbox() {  # DIR PYTHON: a fresh sandbox for one version; sets SANDBOX_PID and exports HW_* / FEISHU_*
-  local dir=$1 python=$2 owner=$BASHPID
-  # --parent-pid stops it if this job dies without its trap (it must be this job's own pid)
-  "$python" "$REPO/tests/sandbox/server.py" --port 0 --port-file "$dir/port" --job-duration 0.2 \
-    --parent-pid "$owner" > "$dir/sandbox.log" 2>&1 &
-  SANDBOX_PID=$!
-  for _ in $(seq 1 100); do [ -s "$dir/port" ] && break; sleep 0.1; done
-  [ -s "$dir/port" ] || { echo "the sandbox did not start:"; cat "$dir/sandbox.log"; return 1; }
-  eval "$(sandbox_environment "$python" "http://127.0.0.1:$(cat "$dir/port")")"
+start_sandbox() {  # DIR PYTHON: a fresh sandbox for one version, its HW_* / FEISHU_* / SANDBOX_* exported
+  local dir=$1 python=$2 owner=$BASHPID exports
+  SANDBOX=("$python" "$REPO/tests/sandbox/server.py" --pid-file "$dir/sandbox.pid")
+  # --parent-pid stops it if this job dies without its trap (this job's own pid: not the $(...) subshell's)
+  exports=$("${SANDBOX[@]}" --background --job-duration 0.2 --parent-pid "$owner") || return 1
+  eval "$exports"
 }
 
 run_smoke() {  # VERSION DIR: install the tarball with this core's ansible-galaxy, then run the smoke suite
@@ -252,15 +231,15 @@ run_smoke() {  # VERSION DIR: install the tarball with this core's ansible-galax
   start_sandbox "$dir" "$venv/bin/python" || return 1
   # from outside the tree, so that only the installed collection can be found
   (cd "$dir" && "$venv/bin/ansible-playbook" -i localhost, -c local "$RUN/playbooks/smoke.yml" \
-     -e "dws_cluster_id=$DWS_CLUSTER_ID" -e "dws_mrs_cluster_id=$DWS_MRS_CLUSTER_ID")
+     -e "dws_cluster_id=$SANDBOX_DWS_CLUSTER_ID" -e "dws_mrs_cluster_id=$SANDBOX_MRS_CLUSTER_ID")
 }
 
 smoke_version() {  # VERSION
   local version=$1 t=$SECONDS dir=$RUN/$1
-  SANDBOX_PID=""  # global: this job's EXIT trap reads it after the function returned
+  SANDBOX=()  # global: this job's EXIT trap reads it after the function returned
   grep -q '^setup ok ' "$RUN/$version.status" || return 1
   mkdir -p "$dir"
-  trap '[ -n "$SANDBOX_PID" ] && kill "$SANDBOX_PID" 2>/dev/null; wait' EXIT
+  trap '[ ${#SANDBOX[@]} -eq 0 ] || "${SANDBOX[@]}" --stop 2>/dev/null; wait' EXIT
   if run_smoke "$version" "$dir" >> "$LOGS/ansible-core-$version.log" 2>&1; then
     record "$version" smoke ok $((SECONDS - t))
   else
