@@ -23,6 +23,8 @@ __metaclass__ = type
 
 #: what stands for a value written but not shown (it holds a secret)
 UNSHOWN = '(not shown)'
+#: the note on an object deleted and created again, which its sides show as one object
+RECREATED = 'deleted and created again (recreate)'
 
 
 def as_text(view):

@@ -21,7 +21,7 @@ from __future__ import absolute_import, division, print_function
 
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import ConflictError, DsopsError
 from ansible_collections.dsops.cloud.plugins.module_utils.core import reconcile
-from ansible_collections.dsops.cloud.plugins.module_utils.core.diff import text_diff, unshown_changes
+from ansible_collections.dsops.cloud.plugins.module_utils.core.diff import RECREATED, text_diff, unshown_changes
 
 __metaclass__ = type
 
@@ -240,7 +240,7 @@ def _diff(resource, decided, outcome, current, changed):
     views = dict((side, resource.diff_view(resource.sanitize(view)) if view else {}) for side, view in sides.items())
     unshown = []
     if changed and decided.action == reconcile.RECREATE:
-        unshown.append('deleted and created again (recreate)')
+        unshown.append(RECREATED)
     elif changed and decided.action == reconcile.UPDATE:
         unshown = unshown_changes([resource.option_name(field, current) for field in decided.changes],
                                   views['before'], views['after'])

@@ -22,7 +22,7 @@ from __future__ import absolute_import, division, print_function
 
 from ansible_collections.dsops.cloud.plugins.module_utils.core import lifecycle, reconcile
 from ansible_collections.dsops.cloud.plugins.module_utils.core.errors import DsopsError, InputError, ProblemsFound
-from ansible_collections.dsops.cloud.plugins.module_utils.core.diff import UNSHOWN, text_diff
+from ansible_collections.dsops.cloud.plugins.module_utils.core.diff import RECREATED, UNSHOWN, text_diff
 
 __metaclass__ = type
 
@@ -317,7 +317,7 @@ def _unshown(entries):
     for entry in entries:
         label = '%s %r' % ('config[%d]' % entry['index'] if 'index' in entry else 'not in config', entry['name'])
         if entry['action'] == ACTION_NAMES[reconcile.RECREATE]:
-            notes.append('%s: deleted and created again (recreate)' % label)
+            notes.append('%s: %s' % (label, RECREATED))
         notes.extend('%s: %s changed %s' % (label, option, UNSHOWN)
                      for option, change in sorted(entry['changes'].items()) if change['after'] == UNSHOWN)
     return notes

@@ -67,14 +67,13 @@ PLAIN_OPTIONS = (
     ('schema_id', 'schema_id'),
     ('data_source_app_id', 'app_id'),
 )
-# Options named as their API field whose values are taken as they are (the others are translated).
+# Options whose API value reads back as the option's value, though they are not sent one to one
+# (locales without their unset keys, searchable fields as a list).
 SAME_NAME_OPTIONS = (('i18n_name', 'i18n_name'), ('i18n_description', 'i18n_description'),
                      ('searchable_fields', 'searchable_fields'))
 # Which module option sets an API field, for messages.
-OPTION_FOR_FIELD = dict((field, option) for option, field in PLAIN_OPTIONS)
-OPTION_FOR_FIELD.update({'state': 'online', 'connect_type': 'connect_type', 'searchable_fields': 'searchable_fields',
-                         'i18n_name': 'i18n_name', 'i18n_description': 'i18n_description',
-                         'connector_param': 'connector_param'})
+OPTION_FOR_FIELD = dict((field, option) for option, field in PLAIN_OPTIONS + SAME_NAME_OPTIONS)
+OPTION_FOR_FIELD.update({'state': 'online', 'connect_type': 'connect_type', 'connector_param': 'connector_param'})
 
 ID_RE = re.compile(r'^[0-9]{1,32}\Z')  # \Z: '$' would accept a final line break
 HTTP_URL_RE = re.compile(r'^https?://[^/\s]+', re.IGNORECASE)
